@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+/** Paths redacted wherever they appear in a log record. */
+const REDACT = [
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'private_key',
+  '*.private_key',
+  'SLACK_ALERT_BOT_TOKEN',
+  '*.SLACK_ALERT_BOT_TOKEN',
+];
+
+/** Patterns of secrets that may hide inside free text (error messages, URLs). */
+const SECRET_PATTERNS = [
+  /xox[abposr]-[A-Za-z0-9-]+/g,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+  /Bearer\s+[A-Za-z0-9._~+/=-]+/g,
+  /ya29\.[A-Za-z0-9._-]+/g,
+];
+
+/** Removes anything that looks like a token or private key from a string. */
+export function scrubSecrets(text: string, extra: readonly string[] = []): string {
+  let out = text;
+  for (const re of SECRET_PATTERNS) out = out.replace(re, '[REDACTED]');
+  for (const secret of extra) {
+    if (secret && secret.length >= 6) out = out.split(secret).join('[REDACTED]');
+  }
+  return out;
+}
+
+export interface LoggerOptions {
+  level: string;
+  logDir: string;
+  /** Pretty-print to stderr (a person is watching). Off a TTY, nothing but errors goes to stderr. */
+  pretty: boolean;
+  /** Secrets known at start-up, scrubbed from every line. */
+  secrets?: readonly string[];
+}
+
+/**
+ * JSON lines to `<logDir>/anomaly.log` (always), plus pino-pretty on stderr when on a TTY.
+ * Every line is scrubbed of secrets before it is written.
+ */
+export function createLogger(opts: LoggerOptions): Logger {
+  mkdirSync(opts.logDir, { recursive: true });
+  const secrets = opts.secrets ?? [];
+  const file = pino.destination({ dest: join(opts.logDir, 'anomaly.log'), sync: true, mkdir: true });
+  const scrubbed = (dest: { write(s: string): unknown }) => ({
+    write(line: string) {
+      dest.write(scrubSecrets(line, secrets));
+    },
+  });
+  const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: scrubbed(file) }];
+  if (opts.pretty) {
+    // pino-pretty is loaded only for a person at a terminal.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = prettyStream();
+    if (pretty) streams.push({ level: opts.level as pino.Level, stream: scrubbed(pretty) });
+  }
+  return pino(
+    { level: opts.level, redact: { paths: REDACT, censor: '[REDACTED]' }, base: { pid: process.pid } },
+    pino.multistream(streams),
+  );
+}
+
+let prettyFactory: ((opts: object) => { write(s: string): unknown }) | undefined;
+
+/** Registers pino-pretty (imported lazily by the CLI when stderr is a TTY). */
+export function setPrettyFactory(factory: (opts: object) => { write(s: string): unknown }): void {
+  prettyFactory = factory;
+}
+
+function prettyStream(): { write(s: string): unknown } | undefined {
+  return prettyFactory?.({ destination: 2, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+}
+
+/** A logger that drops everything (tests, library use). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
