@@ -34,6 +34,8 @@ export const envSchema = z.object({
   GOOGLE_API_ROOT_URL: url,
   GOOGLE_OAUTH_TOKEN_URL: url,
   ANOMALY_DB: z.string().trim().min(1).default('data/anomaly.db'),
+  /** Run history and alert state live apart from the data, so init-db never touches them. */
+  ANOMALY_STATE_DB: z.string().trim().min(1).default('data/state.db'),
   ANOMALY_DATA_DIR: z.string().trim().min(1).default('data'),
   ANOMALY_CONFIG: z.string().trim().min(1).default('anomaly.config.yaml'),
   ANOMALY_LOG_DIR: z.string().trim().min(1).default('logs'),
