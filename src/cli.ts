@@ -115,4 +115,106 @@ function registerCommands(program: Command, run: Runner): void {
       const { initDbCommand } = await import('./commands/init-db.js');
       return initDbCommand(ctx, opts);
     }));
+
+  program
+    .command('run')
+    .description('evaluate the checks, record the results, update alert state and notify Slack / Google Sheets')
+    .option('--at <time>', 'evaluate as of this ISO 8601 time (no offset = ANOMALY_TZ wall clock; default: now)')
+    .option('--only <checks>', 'comma-separated check names to run')
+    .option('--dry-run', 'evaluate and print, notify nobody and leave alert state untouched')
+    .option('--json', 'print one JSON document instead of the table')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .option('--fail-on-alert', 'exit 1 when any check alerts (and nothing worse happened)')
+    .action(run(async (ctx, opts: import('./commands/run.js').RunOptions) => {
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand(ctx, opts);
+    }));
+
+  program
+    .command('checks')
+    .description('list the configured checks with type, description and destinations')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .option('--json', 'print JSON')
+    .action(run(async (ctx, opts: { config?: string; json?: boolean }) => {
+      const { checksCommand } = await import('./commands/checks.js');
+      return checksCommand(ctx, opts);
+    }));
+
+  program
+    .command('snooze')
+    .description('stop notifying a check or one alert fingerprint for a while (it keeps being evaluated)')
+    .argument('<target>', 'a check name or a fingerprint such as unfinished_orders:merchant 4')
+    .requiredOption('--for <duration>', 'how long, e.g. 30m, 2h, 1d')
+    .option('--reason <text>', 'why (shown by `anomaly snoozes`)')
+    .action(run(async (ctx, target: string, opts: { for: string; reason?: string }) => {
+      const { snoozeCommand } = await import('./commands/snooze.js');
+      return snoozeCommand(ctx, target, opts);
+    }));
+
+  program
+    .command('snoozes')
+    .description('list active snoozes')
+    .option('--json', 'print JSON')
+    .action(run(async (ctx, opts: { json?: boolean }) => {
+      const { snoozesCommand } = await import('./commands/snooze.js');
+      return snoozesCommand(ctx, opts);
+    }));
+
+  program
+    .command('unsnooze')
+    .description('end a snooze now')
+    .argument('<target>', 'the snoozed check name or fingerprint')
+    .action(run(async (ctx, target: string) => {
+      const { unsnoozeCommand } = await import('./commands/snooze.js');
+      return unsnoozeCommand(ctx, target);
+    }));
+
+  program
+    .command('outbox')
+    .description('show notifications waiting to be delivered (oldest first)')
+    .option('--json', 'print JSON')
+    .option('--all', 'include recently sent and expired items')
+    .action(run(async (ctx, opts: { json?: boolean; all?: boolean }) => {
+      const { outboxCommand } = await import('./commands/outbox.js');
+      return outboxCommand(ctx, opts);
+    }));
+
+  program
+    .command('replay')
+    .description('evaluate the checks at every step of a past period (no notifications, no alert state) and list alert episodes')
+    .requiredOption('--from <time>', 'start, ISO 8601')
+    .requiredOption('--to <time>', 'end (inclusive), ISO 8601')
+    .option('--step <duration>', 'step between evaluations: 1m, 5m, 1h', '5m')
+    .option('--only <checks>', 'comma-separated check names')
+    .option('--json', 'print one JSON document')
+    .option('--labels <file>', 'incidents manifest (data/incidents.json format) to score the episodes against')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .action(run(async (ctx, opts: import('./commands/replay.js').ReplayCommandOptions) => {
+      const { replayCommand } = await import('./commands/replay.js');
+      return replayCommand(ctx, opts);
+    }));
+
+  program
+    .command('report')
+    .description('write a self-contained HTML report: latest run (or --at), a card per check with chart, anomalies and history')
+    .option('--at <time>', 'evaluate the checks as of this time instead of showing the latest recorded run')
+    .option('--out <file>', 'where to write the page', 'reports/report.html')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .action(run(async (ctx, opts: { at?: string; out?: string; config?: string; db?: string }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      return reportCommand(ctx, opts);
+    }));
+
+  program
+    .command('doctor')
+    .description('check configuration, database, checks file, Slack and Google Sheets access; one line each with the fix')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .action(run(async (ctx, opts: { config?: string; db?: string }) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      return doctorCommand(ctx, opts);
+    }));
 }

@@ -1,0 +1,27 @@
+import { startOfDay, toDbTime, dayString, DAY } from '../time.js';
+import type { Params } from '../db/engine.js';
+
+/**
+ * Parameters every check's SQL may use, all in the stored UTC text form:
+ * `:at` (evaluation instant), `:day_start` / `:day_end` (the evaluation day in ANOMALY_TZ),
+ * `:day` (that day as YYYY-MM-DD, for daily aggregates).
+ */
+export function commonSqlParams(at: number, tz: string): Params {
+  const dayStart = startOfDay(at, tz);
+  return {
+    at: toDbTime(at),
+    day_start: toDbTime(dayStart),
+    day_end: toDbTime(startOfDay(dayStart + DAY + 3_600_000 * 3, tz)),
+    day: dayString(at, tz),
+  };
+}
+
+export const COMMON_SQL_PARAMETERS = ['at', 'day_start', 'day_end', 'day'] as const;
+
+/** Replaces `{column}` placeholders with values from `row` (`{count}` etc. from `extra`). */
+export function fillTemplate(template: string, row: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = name in extra ? extra[name] : row[name];
+    return value === undefined || value === null ? whole : String(value);
+  });
+}

@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import { formatNumber, formatPercent, formatTimeRange, formatZ } from '../detect/format.js';
+import { judgeRate, judgeVolume } from '../detect/rate.js';
+import { median } from '../detect/stats.js';
+import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
+import type { Anomaly, ChartData, Severity } from '../types.js';
+import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
+import { minuteSeriesFor } from './minute-series.js';
+
+const durationText = (fallback: string) =>
+  z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 5m or 3h').default(fallback);
+
+const statusRule = z
+  .object({
+    /** Binomial z needed to alert. */
+    z: z.number().positive().default(5),
+    /** Minimum count of this status in the window (2 failed in 5 minutes is not an incident). */
+    min_count: z.number().int().min(0).default(10),
+    /** The share must also be at least this many times its normal level. */
+    min_ratio: z.number().min(1).default(2),
+    /** …and reach at least this share (0.02 = 2 %): a floor below which nobody needs waking. */
+    min_share: z.number().min(0).max(1).default(0),
+    direction: z.enum(['up', 'down', 'both']).default('up'),
+    severity: z.enum(['info', 'warning', 'critical']).optional(),
+  })
+  .strict();
+
+const params = z
+  .object({
+    /** The window judged: the last N complete minutes before the evaluation time. */
+    window: durationText('5m'),
+    /** Normal level from the trailing hours before the window (one chunk per hour)… */
+    trailing: durationText('6h'),
+    /** …and the same time of day on up to this many earlier days, when the data has them. */
+    days: z.number().int().min(0).max(28).default(7),
+    /** The statuses watched and how sensitive each is. */
+    statuses: z.record(z.string(), statusRule.partial().strict()).default({
+      failed: {},
+      reversed: {},
+      denied: { min_ratio: 1.5 },
+    }),
+    /** A collapse of volume: this status (or all, when null) far below its normal count. */
+    volume: z
+      .object({
+        status: z.string().nullable().default('approved'),
+        max_drop_ratio: z.number().gt(0).lt(1).default(0.5),
+        min_expected: z.number().min(0).default(100),
+        z: z.number().positive().default(5),
+        severity: z.enum(['info', 'warning', 'critical']).optional(),
+      })
+      .strict()
+      .nullable()
+      .default({ status: 'approved', max_drop_ratio: 0.5, min_expected: 100, z: 5 }),
+    /** Minutes with no rows at all while normally there is traffic. */
+    missing: z
+      .object({
+        min_minutes: z.number().int().min(1).default(3),
+        /** Transactions normally expected in the empty minutes: at night a quiet minute is no outage. */
+        min_expected: z.number().min(0).default(20),
+        severity: z.enum(['info', 'warning', 'critical']).optional(),
+      })
+      .strict()
+      .nullable()
+      .default({ min_minutes: 3, min_expected: 20 }),
+    /** Hours of history drawn in the chart. */
+    chart_hours: z.number().min(1).max(48).default(3),
+  })
+  .strict();
+type Params = z.infer<typeof params>;
+type Rule = z.infer<typeof statusRule>;
+
+interface Chunk {
+  from: number;
+  to: number;
+}
+
+/**
+ * Failed / denied / reversed (any configured status) above normal, on per-minute counts.
+ * The SQL returns `minute, status, count` for `:from <= minute < :to`.
+ */
+export class StatusRateCheck implements CheckType<Params> {
+  readonly type = 'status_rate';
+  readonly description = 'share of each watched status over the last minutes vs its normal level (binomial z)';
+  readonly params = params;
+  readonly sqlParameters = ['from', 'to'];
+  readonly replayCadenceMs = 0;
+
+  async evaluate(check: CheckDefinition<Params>, ctx: CheckContext): Promise<Evaluation> {
+    const p = check.params;
+    const windowMs = parseDuration(p.window)!;
+    const trailingMs = parseDuration(p.trailing)!;
+    const windowEnd = Math.floor(ctx.at / MINUTE) * MINUTE; // the current minute is still filling
+    const windowStart = windowEnd - windowMs;
+    const chartFrom = windowEnd - p.chart_hours * HOUR;
+
+    const chunks: Chunk[] = [];
+    for (let end = windowStart; end > windowStart - trailingMs; end -= HOUR) {
+      chunks.push({ from: Math.max(end - HOUR, windowStart - trailingMs), to: end });
+    }
+    for (let d = 1; d <= p.days; d++) {
+      chunks.push({ from: windowStart - d * DAY - 30 * MINUTE, to: windowEnd - d * DAY + 30 * MINUTE });
+    }
+
+    const series = minuteSeriesFor(ctx.cache, check.name, ctx.engine, check.sql, check.sqlSource);
+    await series.load(Math.min(windowStart - trailingMs, chartFrom), windowEnd);
+    for (let d = 1; d <= p.days; d++) await series.load(chunks[chunks.length - p.days + d - 1]!.from, chunks[chunks.length - p.days + d - 1]!.to);
+
+    const win = series.sum(windowStart, windowEnd);
+    const summed = chunks.map((c, i) => ({ c, s: series.sum(c.from, c.to), sameTime: i >= chunks.length - p.days }));
+    const trailing = summed.filter((x) => !x.sameTime && x.s.total > 0);
+    const sameTime = summed.filter((x) => x.sameTime && x.s.total > 0);
+    // Traffic is strongly diurnal: with enough earlier days, normal = the same time on those days
+    // (plus the hour just before the window, for recency); otherwise the trailing hours.
+    const usable = sameTime.length >= 3 ? [...sameTime, ...trailing.slice(0, 1)] : trailing;
+    const metrics: Record<string, number | string | null> = {
+      window_total: win.total,
+      baseline_chunks: usable.length,
+      baseline: sameTime.length >= 3 ? 'same time on earlier days' : 'trailing hours',
+      empty_minutes: win.emptyMinutes.length,
+    };
+    if (usable.length === 0) {
+      const noData = win.total === 0;
+      return {
+        status: 'skipped',
+        anomalies: [],
+        metrics,
+        reason: noData ? 'no data in the window or before it' : 'no history before the window to compare with',
+      };
+    }
+
+    const range = formatTimeRange(toIso(windowStart), toIso(windowEnd), ctx.tz);
+    const anomalies: Anomaly[] = [];
+    const bands: { status: string; expected: number; upper: number }[] = [];
+    const expectedPerMinute = median(usable.map(({ c, s }) => s.total / ((c.to - c.from) / MINUTE)));
+
+    // Missing minutes: no rows at all while there is normally traffic.
+    const missingRule = p.missing;
+    const missingFires =
+      missingRule !== null &&
+      win.emptyMinutes.length >= missingRule.min_minutes &&
+      expectedPerMinute * win.emptyMinutes.length >= missingRule.min_expected;
+    if (missingFires) {
+      const first = win.emptyMinutes[0]!;
+      const last = win.emptyMinutes[win.emptyMinutes.length - 1]! + MINUTE;
+      anomalies.push({
+        key: 'missing_data',
+        start: toIso(first),
+        end: toIso(last),
+        observed: win.emptyMinutes.length,
+        expected: 0,
+        score: win.emptyMinutes.length,
+        severity: missingRule.severity ?? check.severity,
+        message: `no data for ${win.emptyMinutes.length} of the last ${win.minutes} minutes (${formatTimeRange(toIso(first), toIso(last), ctx.tz)}); normally ${formatNumber(expectedPerMinute)} transactions a minute`,
+      });
+    }
+
+    for (const [status, partial] of Object.entries(p.statuses)) {
+      const rule: Rule = statusRule.parse(partial);
+      const shares = usable.map(({ s }) => (s.byStatus.get(status) ?? 0) / s.total);
+      const expectedShare = median(shares);
+      const baselineTotal = usable.reduce((sum, { s }) => sum + s.total, 0);
+      const count = win.byStatus.get(status) ?? 0;
+      const verdict = judgeRate(
+        { count, total: win.total, baselineCount: expectedShare * baselineTotal, baselineTotal },
+        { direction: rule.direction, minCount: rule.min_count, zThreshold: rule.z, minRatio: rule.min_ratio },
+      );
+      metrics[`${status}_share`] = round4(verdict.share);
+      metrics[`${status}_expected_share`] = round4(verdict.expectedShare);
+      metrics[`${status}_z`] = Math.round(verdict.z * 10) / 10;
+      const perMinute = Math.max(1, win.total / Math.max(1, win.minutes));
+      const sd = Math.sqrt((verdict.expectedShare * (1 - verdict.expectedShare)) / perMinute);
+      bands.push({ status, expected: verdict.expectedShare, upper: Math.min(1, verdict.expectedShare + rule.z * sd) });
+      if (!verdict.alert || win.total === 0 || verdict.share < rule.min_share) continue;
+      const severity: Severity = rule.severity ?? (verdict.z >= 2 * rule.z && verdict.share >= 5 * verdict.expectedShare ? 'critical' : check.severity);
+      anomalies.push({
+        key: status,
+        start: toIso(windowStart),
+        end: toIso(windowEnd),
+        observed: round4(verdict.share),
+        expected: round4(verdict.expectedShare),
+        score: Math.round(verdict.z * 10) / 10,
+        severity,
+        message: `${status} ${formatPercent(verdict.share)} of transactions ${range} (${formatNumber(count)} of ${formatNumber(win.total)}), normal ${formatPercent(verdict.expectedShare)} (${formatZ(verdict.z)})`,
+        rows: [{ status, count, total: win.total, share: round4(verdict.share), normal_share: round4(verdict.expectedShare), z: Math.round(verdict.z * 10) / 10 }],
+      });
+    }
+
+    // A collapse of volume (approved far below normal); missing data already explains a collapse.
+    if (p.volume && !missingFires) {
+      const vs = p.volume.status;
+      const countOf = (s: { byStatus: Map<string, number>; total: number }) => (vs === null ? s.total : s.byStatus.get(vs) ?? 0);
+      // Volume falls every evening: against trailing hours only the hour just before is fair.
+      const volumeChunks = sameTime.length >= 3 ? sameTime : trailing.slice(0, 1);
+      const normalPerMinute = median(volumeChunks.map(({ c, s }) => countOf(s) / ((c.to - c.from) / MINUTE)));
+      const observed = countOf(win);
+      const expected = normalPerMinute * win.minutes;
+      const verdict = judgeVolume({ observed, expected }, { minExpected: p.volume.min_expected, maxDropRatio: p.volume.max_drop_ratio, zThreshold: p.volume.z });
+      metrics.volume_observed = observed;
+      metrics.volume_expected = Math.round(expected);
+      if (verdict.alert) {
+        const what = vs === null ? 'transactions' : `${vs} transactions`;
+        anomalies.push({
+          key: 'volume',
+          start: toIso(windowStart),
+          end: toIso(windowEnd),
+          observed,
+          expected: Math.round(expected),
+          score: Math.round(verdict.z * 10) / 10,
+          severity: p.volume.severity ?? check.severity,
+          message: `${what} collapsed to ${formatNumber(observed)} ${range}, normal ${formatNumber(Math.round(expected))} (${formatPercent(verdict.ratio, 0)} of normal, ${formatZ(verdict.z)})`,
+        });
+      }
+    }
+
+    return {
+      status: anomalies.length ? 'alert' : 'ok',
+      anomalies,
+      metrics,
+      ...(ctx.charts === false ? {} : { chart: this.chart(check, series, chartFrom, windowEnd, windowStart, bands) }),
+    };
+  }
+
+  private chart(
+    check: CheckDefinition<Params>,
+    series: ReturnType<typeof minuteSeriesFor>,
+    from: number,
+    to: number,
+    windowStart: number,
+    bands: { status: string; expected: number; upper: number }[],
+  ): ChartData {
+    const watched = Object.keys(check.params.statuses);
+    const points: { time: string; status: string; share: number }[] = [];
+    for (let t = from; t < to; t += MINUTE) {
+      const m = series.at(t);
+      if (!m) continue;
+      let total = 0;
+      for (const c of m.values()) total += c;
+      if (total === 0) continue;
+      for (const s of watched) points.push({ time: toIso(t), status: s, share: round4((m.get(s) ?? 0) / total) });
+    }
+    return {
+      kind: 'status_rate',
+      title: `${check.name}: share of transactions by status`,
+      points,
+      bands,
+      window: { start: toIso(windowStart), end: toIso(to) },
+    };
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

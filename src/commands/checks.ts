@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import { loadChecksFile } from '../config/checks-file.js';
+import { checkTypes } from '../checks/registry.js';
+import type { CommandContext } from './context.js';
+
+/** `anomaly checks`: the configured checks with type, description and destinations. */
+export async function checksCommand(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<number> {
+  const file = loadChecksFile(resolve(opts.config ?? ctx.env.ANOMALY_CONFIG), checkTypes());
+  const rows = file.checks.map((c) => ({
+    name: c.name,
+    type: c.type,
+    severity: c.severity,
+    enabled: c.enabled,
+    description: c.description,
+    sql: c.sqlSource,
+    slack: c.slack.enabled ? c.slack.channel ?? 'default channel' : 'off',
+    sheet: c.sheet ?? null,
+    repeatInterval: `${Math.round(c.repeatIntervalMs / 60_000)}m`,
+    resolveAfter: c.resolveAfter,
+  }));
+  if (opts.json) {
+    ctx.out(JSON.stringify({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, checks: rows }, null, 2) + '\n');
+    return 0;
+  }
+  for (const r of rows) {
+    ctx.out(`${r.name}${r.enabled ? '' : ' (disabled)'}  [${r.type}, ${r.severity}]\n`);
+    ctx.out(`  ${r.description}\n`);
+    ctx.out(`  sql: ${r.sql} · slack: ${r.slack} · sheet: ${r.sheet ?? 'only "Check results"'} · repeat every ${r.repeatInterval}, resolve after ${r.resolveAfter} clean run(s)\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,49 @@
+import { StateStore, formatElapsed, pendingOutbox, recentOutbox } from '../alerts/index.js';
+import type { OutboxEntry } from '../alerts/index.js';
+import { formatTable } from '../alerts/format.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * `anomaly outbox [--all] [--json]`: notifications waiting to be delivered, oldest first (they are
+ * sent first by the next run). `--all` adds those sent in the last 7 days and those given up.
+ */
+export async function outboxCommand(ctx: CommandContext, opts: { json?: boolean; all?: boolean }): Promise<number> {
+  const now = ctx.now();
+  const store = StateStore.open(ctx.env.ANOMALY_STATE_DB);
+  let entries: OutboxEntry[];
+  let dead: number;
+  try {
+    entries = opts.all ? recentOutbox(store, now) : pendingOutbox(store, now);
+    dead = (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number }).n;
+  } finally {
+    store.close();
+  }
+  if (opts.json) {
+    ctx.out(JSON.stringify(entries, null, 2) + '\n');
+    return 0;
+  }
+  if (entries.length === 0) {
+    ctx.out(opts.all ? 'the outbox is empty\n' : 'nothing pending: every notification has been delivered\n');
+  } else {
+    const header = ['id', 'age', ...(opts.all ? ['status'] : []), 'destination', 'kind', 'attempts', 'last error'];
+    const rows = entries.map((e) => [
+      String(e.id),
+      formatElapsed(e.ageMs),
+      ...(opts.all ? [e.status] : []),
+      e.destination,
+      e.kind,
+      String(e.attempts),
+      oneLine(e.lastError ?? ''),
+    ]);
+    ctx.out(formatTable(header, rows));
+  }
+  if (!opts.all && dead > 0) {
+    ctx.out(`${dead} notification(s) were given up after 7 days undelivered: run \`anomaly outbox --all\` to see them\n`);
+  }
+  return 0;
+}
+
+function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+}

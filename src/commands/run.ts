@@ -1,0 +1,181 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CheckDefinition } from '../checks/check-type.js';
+import { prepareChecks } from '../checks/prepare.js';
+import { evaluateChecks } from '../checks/run-checks.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { acquireLock } from '../lock.js';
+import { parseInstant, toIso } from '../time.js';
+import type { CheckResult } from '../types.js';
+import type { CommandContext } from './context.js';
+import { runJson, runTable } from './run-output.js';
+
+export interface RunOptions {
+  at?: string;
+  only?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  config?: string;
+  db?: string;
+  failOnAlert?: boolean;
+}
+
+/** Parses `--at` (ISO 8601; without an offset it is wall-clock time in ANOMALY_TZ). */
+export function resolveAt(text: string | undefined, ctx: CommandContext, flag = '--at'): number {
+  if (text === undefined) return ctx.now();
+  const at = parseInstant(text, ctx.env.ANOMALY_TZ);
+  if (at === undefined) throw new UsageError(`${flag} ${JSON.stringify(text)} is not an ISO 8601 time such as 2026-11-20T15:00 or 2026-11-20T15:00:00Z`);
+  return at;
+}
+
+/**
+ * `anomaly run`: evaluate the checks as of --at, record every result, update alert state and
+ * deliver notifications through the outbox. Exit: 0 ok, 2 a check errored, 3 a notification is
+ * still pending, 1 alerts with --fail-on-alert.
+ */
+export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number> {
+  const at = resolveAt(opts.at, ctx);
+  const startedAt = ctx.now();
+  const statePath = resolve(ctx.env.ANOMALY_STATE_DB);
+  mkdirSync(dirname(statePath), { recursive: true });
+  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, only: opts.only });
+  const lock = acquireLock(statePath + '.run.lock', 'anomaly run');
+  try {
+    const cache = new Map<string, unknown>();
+    const results = await evaluateChecks(prepared.checks, prepared.types, { engine: prepared.engine, at, tz: ctx.env.ANOMALY_TZ, log: ctx.log, cache });
+    await prepared.engine.close();
+
+    const { StateStore } = await import('../alerts/store.js');
+    const { newRunId, recordRun } = await import('../alerts/runs.js');
+    const store = StateStore.open(statePath);
+    try {
+      const runId = newRunId(at, startedAt);
+      recordRun(store, { runId, at, startedAt, finishedAt: ctx.now(), dryRun: Boolean(opts.dryRun), results });
+      const notifications: NotifyReport = opts.dryRun
+        ? { mode: 'dry-run', note: 'dry run: nobody notified, alert state unchanged' }
+        : await notify(ctx, store, runId, at, results, prepared.checks);
+
+      if (opts.json) ctx.out(runJson(at, runId, results, notifications));
+      else {
+        ctx.out(`anomaly run at ${toIso(at)} (${ctx.env.ANOMALY_TZ}) · run ${runId} · ${results.length} checks\n\n`);
+        ctx.out(runTable(results));
+        ctx.out('\n' + describeNotifications(notifications) + '\n');
+      }
+      ctx.log.info({ runId, at: toIso(at), checks: results.length, notifications }, 'run finished');
+      if (results.some((r) => r.status === 'error')) return ExitCode.checkErrored;
+      if (notifications.mode === 'live' && notifications.failed.length > 0) return ExitCode.notifyFailed;
+      if (opts.failOnAlert && results.some((r) => r.status === 'alert')) return 1;
+      return ExitCode.ok;
+    } finally {
+      store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+type NotifyReport =
+  | { mode: 'dry-run'; note: string }
+  | {
+      mode: 'live';
+      off: string[];
+      newAlerts: number;
+      notified: number;
+      resolved: number;
+      snoozed: number;
+      delivered: number;
+      pending: number;
+      failed: { destination: string; error: string; fix?: string }[];
+    };
+
+async function notify(
+  ctx: CommandContext,
+  store: import('../alerts/store.js').StateStore,
+  runId: string,
+  at: number,
+  results: CheckResult[],
+  checks: CheckDefinition[],
+): Promise<NotifyReport> {
+  const { createNotifiers } = await import('../notify/index.js');
+  const { deliverWithRetry, retryPolicyFromEnv } = await import('../notify/retry.js');
+  const { planNotifications } = await import('../alerts/plan.js');
+  const { drainOutbox } = await import('../alerts/outbox.js');
+
+  const notifiers = await createNotifiers(ctx.env, ctx.log);
+  const slackChannel = ctx.env.SLACK_ALERT_CHANNEL_ID;
+  const slackOn = Boolean(notifiers.slack && slackChannel);
+  const off = [...notifiers.missing];
+  if (notifiers.slack && !slackChannel) off.push('Slack: SLACK_ALERT_CHANNEL_ID unset');
+
+  const policies = new Map(
+    checks.map((c) => [
+      c.name,
+      {
+        check: c.name,
+        description: c.description,
+        severity: c.severity,
+        repeatIntervalMs: c.repeatIntervalMs,
+        resolveAfter: c.resolveAfter,
+        slack: { enabled: c.slack.enabled, channel: c.slack.channel, criticalSeparately: c.slack.criticalSeparately },
+        sheetTab: c.sheet,
+      },
+    ]),
+  );
+
+  // Charts are rendered only when Slack will carry them (rendering loads vega and resvg).
+  let charts: Map<string, string> | undefined;
+  if (slackOn) charts = await renderAlertCharts(ctx, results);
+
+  const plan = planNotifications(store, {
+    runId,
+    at,
+    results,
+    policies,
+    destinations: { ...(slackOn ? { slack: { defaultChannel: slackChannel! } } : {}), ...(notifiers.sheets ? { sheets: true } : {}) },
+    charts,
+    now: ctx.now(),
+  });
+  const policy = retryPolicyFromEnv(ctx.env);
+  const drained = await drainOutbox(
+    store,
+    { ...(slackOn ? { slack: notifiers.slack } : {}), ...(notifiers.sheets ? { sheets: notifiers.sheets } : {}) },
+    { deliver: (n, item) => deliverWithRetry(n, item, policy, { log: ctx.log }), log: ctx.log, now: ctx.now },
+  );
+  return {
+    mode: 'live',
+    off,
+    newAlerts: plan.newAlerts.length,
+    notified: plan.notified.length,
+    resolved: plan.resolved.length,
+    snoozed: plan.snoozed.length,
+    delivered: drained.delivered,
+    pending: drained.pending,
+    failed: drained.failed.map((f) => ({ destination: f.destination, error: f.error, ...(f.fix ? { fix: f.fix } : {}) })),
+  };
+}
+
+async function renderAlertCharts(ctx: CommandContext, results: CheckResult[]): Promise<Map<string, string>> {
+  const charts = new Map<string, string>();
+  const alerting = results.filter((r) => r.status === 'alert' && r.chart);
+  if (!alerting.length) return charts;
+  const { renderPng } = await import('../report/render.js');
+  for (const r of alerting) {
+    try {
+      charts.set(r.check, (await renderPng(r.chart!, { tz: ctx.env.ANOMALY_TZ })).toString('base64'));
+    } catch (error) {
+      ctx.log.warn({ check: r.check, err: (error as Error).message }, 'chart could not be rendered; the alert goes without it');
+    }
+  }
+  return charts;
+}
+
+function describeNotifications(n: NotifyReport): string {
+  if (n.mode === 'dry-run') return `Notifications: ${n.note}.`;
+  const lines: string[] = [];
+  for (const o of n.off) lines.push(`Notifications: ${o}: not notified.`);
+  lines.push(
+    `Alerts: ${n.newAlerts} new, ${n.notified} notified, ${n.resolved} resolved, ${n.snoozed} snoozed · outbox: ${n.delivered} delivered, ${n.pending} pending`,
+  );
+  for (const f of n.failed) lines.push(`  ✗ ${f.destination}: ${f.error}${f.fix ? ` — fix: ${f.fix}` : ''}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { CheckDefinition, CheckType } from '../checks/check-type.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { parseDuration, HOUR } from '../time.js';
+import { SEVERITIES } from '../types.js';
+
+/**
+ * The checks file (`anomaly.config.yaml`): a list of checks, each a type, SQL and parameters.
+ * Every problem is reported with the file, line, check name and key, e.g.
+ * `anomaly.config.yaml:14: check "unfinished_orders": params.key: expected string`.
+ */
+
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 30m, 4h or 1d');
+
+const slackSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    channel: z.string().min(1).optional(),
+    critical_separately: z.boolean().default(false),
+  })
+  .strict();
+
+const defaultsSchema = z
+  .object({
+    severity: z.enum(SEVERITIES).default('warning'),
+    repeat_interval: duration.default('4h'),
+    resolve_after: z.number().int().min(1).default(1),
+    slack: slackSchema.default({ enabled: true, critical_separately: false }),
+  })
+  .strict();
+
+const checkSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lower_snake_case (letters, digits, _)'),
+    type: z.string(),
+    description: z.string().min(1),
+    sql: z.string().min(1).optional(),
+    sql_file: z.string().min(1).optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    severity: z.enum(SEVERITIES).optional(),
+    slack: slackSchema.partial().optional(),
+    sheet: z.string().min(1).max(100).optional(),
+    repeat_interval: duration.optional(),
+    resolve_after: z.number().int().min(1).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    defaults: defaultsSchema.default({
+      severity: 'warning',
+      repeat_interval: '4h',
+      resolve_after: 1,
+      slack: { enabled: true, critical_separately: false },
+    }),
+    checks: z.array(z.unknown()).min(1, 'lists no checks'),
+  })
+  .strict();
+
+export interface ChecksFile {
+  path: string;
+  checks: CheckDefinition[];
+}
+
+type Registry = ReadonlyMap<string, CheckType<unknown>>;
+
+export function loadChecksFile(path: string, registry: Registry): ChecksFile {
+  const display = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) {
+    throw new ConfigError(`checks file ${display} not found (set --config or ANOMALY_CONFIG)`);
+  }
+  const text = readFileSync(path, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new ConfigError(`${display}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const lineOf = (path: (string | number)[]): string => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return `:${lineCounter.linePos(node.range[0]).line}`;
+    }
+    return '';
+  };
+  const fail = (path: (string | number)[], where: string, message: string): never => {
+    throw new ConfigError(`${display}${lineOf(path)}: ${where}${message}`);
+  };
+
+  const top = fileSchema.safeParse(doc.toJS() ?? {});
+  if (!top.success) {
+    const issue = top.error.issues[0]!;
+    fail(issue.path as (string | number)[], '', `${keyName(issue)}: ${issueMessage(issue)}`);
+  }
+  const { defaults, checks: rawChecks } = top.data!;
+  const baseDir = dirname(path);
+  const seen = new Set<string>();
+  const checks: CheckDefinition[] = [];
+
+  rawChecks.forEach((raw, index) => {
+    const name =
+      raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string'
+        ? (raw as { name: string }).name
+        : `#${index + 1}`;
+    const where = `check "${name}": `;
+    const parsed = checkSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      fail(['checks', index, ...(issue.path as (string | number)[])], where, `${keyName(issue)}: ${issueMessage(issue)}`);
+    }
+    const c = parsed.data!;
+    if (seen.has(c.name)) fail(['checks', index, 'name'], where, 'name: used by another check; names must be unique');
+    seen.add(c.name);
+    const type = registry.get(c.type);
+    if (!type) {
+      fail(['checks', index, 'type'], where, `type: unknown check type "${c.type}" (known: ${[...registry.keys()].join(', ')})`);
+    }
+    if ((c.sql === undefined) === (c.sql_file === undefined)) {
+      fail(['checks', index], where, 'give exactly one of sql or sql_file');
+    }
+    let sql = c.sql ?? '';
+    let sqlSource = `${display} (inline sql of ${c.name})`;
+    if (c.sql_file !== undefined) {
+      const sqlPath = resolve(baseDir, c.sql_file);
+      if (!existsSync(sqlPath)) fail(['checks', index, 'sql_file'], where, `sql_file: ${c.sql_file} not found (looked at ${sqlPath})`);
+      sql = readFileSync(sqlPath, 'utf8');
+      sqlSource = relative(process.cwd(), sqlPath) || sqlPath;
+    }
+    const params = type!.params.safeParse(c.params);
+    if (!params.success) {
+      const issue = params.error.issues[0]!;
+      fail(['checks', index, 'params', ...(issue.path as (string | number)[])], where, `params.${keyName(issue)}: ${issueMessage(issue)}`);
+    }
+    checks.push({
+      name: c.name,
+      type: c.type,
+      description: c.description,
+      severity: c.severity ?? defaults.severity,
+      sql,
+      sqlSource,
+      params: params.data,
+      slack: {
+        enabled: c.slack?.enabled ?? defaults.slack.enabled,
+        channel: c.slack?.channel ?? defaults.slack.channel,
+        criticalSeparately: c.slack?.critical_separately ?? defaults.slack.critical_separately,
+      },
+      sheet: c.sheet,
+      repeatIntervalMs: parseDuration(c.repeat_interval ?? defaults.repeat_interval) ?? 4 * HOUR,
+      resolveAfter: c.resolve_after ?? defaults.resolve_after,
+      enabled: c.enabled,
+    });
+  });
+  return { path, checks };
+}
+
+function keyName(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length ? issue.path.join('.') + '.' : '';
+    return `${prefix}${issue.keys.join(', ')}`;
+  }
+  return issue.path.length ? issue.path.join('.') : '(top level)';
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return 'unknown key';
+  return issue.message;
+}
+
+/** Selects checks named in `--only a,b`; an unknown name is a usage error. */
+export function selectChecks(checks: CheckDefinition[], only: string | undefined): CheckDefinition[] {
+  if (!only) return checks.filter((c) => c.enabled);
+  const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = new Set(checks.map((c) => c.name));
+  const unknown = wanted.filter((w) => !known.has(w));
+  if (unknown.length) {
+    throw new UsageError(`--only: no check named ${unknown.map((u) => `"${u}"`).join(', ')} (configured: ${[...known].join(', ')})`);
+  }
+  return checks.filter((c) => wanted.includes(c.name));
+}

@@ -1,0 +1,79 @@
+/** Numbers and times as they appear in alert messages ("reversed 18.7 % … 14:33–14:38 … (z = 41)"). */
+
+const NOT_A_NUMBER = 'n/a';
+
+/** A fraction as a percentage with a space before the sign: 0.187 → "18.7 %". */
+export function formatPercent(x: number, digits = 1): string {
+  if (!Number.isFinite(x)) return NOT_A_NUMBER;
+  const text = (x * 100).toFixed(digits);
+  // toFixed keeps the sign of tiny negatives ("-0.0"); that reads as a bug in a message.
+  return `${Number(text) === 0 ? (0).toFixed(digits) : text} %`;
+}
+
+const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** A number with thousands separators and at most 2 decimals: 12345.678 → "12,345.68". */
+export function formatNumber(x: number): string {
+  if (Number.isNaN(x)) return NOT_A_NUMBER;
+  if (x === Infinity) return '∞';
+  if (x === -Infinity) return '-∞';
+  const text = numberFormat.format(x);
+  return text === '-0' ? '0' : text;
+}
+
+/** A z-score, whole when |z| ≥ 10 and to one decimal below: "z = 41", "z = -6.1". */
+export function formatZ(z: number): string {
+  if (Number.isNaN(z)) return `z = ${NOT_A_NUMBER}`;
+  if (!Number.isFinite(z)) return z > 0 ? 'z = ∞' : 'z = -∞';
+  const rounded = Math.abs(z) >= 10 ? Math.round(z) : Math.round(z * 10) / 10;
+  return `z = ${rounded === 0 ? 0 : rounded}`;
+}
+
+const SQLITE_UTC = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+
+/** Parses ISO 8601 with Z or an offset, or the stored UTC form `YYYY-MM-DD HH:MM:SS`. */
+function parseInstant(text: string): number {
+  const m = SQLITE_UTC.exec(text);
+  const ms = Date.parse(m ? `${m[1]}T${m[2]}Z` : text);
+  if (Number.isNaN(ms)) throw new RangeError(`formatTimeRange: not a timestamp: ${JSON.stringify(text)}`);
+  return ms;
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(ms: number, tz: string): { date: string; time: string } {
+  let f = wallFormats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    wallFormats.set(tz, f);
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(new Date(ms))) p[part.type] = part.value;
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+export interface TimeRangeOptions {
+  /** Show the date even when the range lies within one day. */
+  withDate?: boolean;
+}
+
+/**
+ * A time range as wall-clock minutes in `tz`: "14:33–14:38"; "2023-05-15 14:33–14:38" when
+ * asked; "2023-05-15 23:50 – 2023-05-16 00:10" when it spans days; a single time when both ends
+ * fall in the same minute.
+ */
+export function formatTimeRange(startIso: string, endIso: string, tz = 'UTC', opts: TimeRangeOptions = {}): string {
+  const start = wallClock(parseInstant(startIso), tz);
+  const end = wallClock(parseInstant(endIso), tz);
+  if (start.date !== end.date) return `${start.date} ${start.time} – ${end.date} ${end.time}`;
+  const times = start.time === end.time ? start.time : `${start.time}–${end.time}`;
+  return opts.withDate ? `${start.date} ${times}` : times;
+}

@@ -1,0 +1,124 @@
+/** Plain descriptive statistics and significance scores. Pure functions, no I/O. */
+
+function finiteSorted(xs: readonly number[]): number[] {
+  return xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+}
+
+/** Median of the finite values; NaN when there are none. */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
+/** Arithmetic mean of the finite values; NaN when there are none. */
+export function mean(xs: readonly number[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const x of xs) {
+    if (Number.isFinite(x)) {
+      sum += x;
+      n++;
+    }
+  }
+  return n === 0 ? NaN : sum / n;
+}
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of the finite values with linear interpolation between order
+ * statistics — numpy's default ("linear", position (n-1)·q). NaN when there are no values.
+ */
+export function quantile(xs: readonly number[], q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
+  const s = finiteSorted(xs);
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = s[lo]!;
+  const b = s[hi]!;
+  return a + (b - a) * (pos - lo);
+}
+
+/** Median absolute deviation from the median, unscaled (multiply by 1.4826 for a normal σ). */
+export function mad(xs: readonly number[]): number {
+  const m = median(xs);
+  if (Number.isNaN(m)) return NaN;
+  return median(xs.filter((x) => Number.isFinite(x)).map((x) => Math.abs(x - m)));
+}
+
+/**
+ * Complementary error function, Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7
+ * everywhere, so far tails stay accurate in relative terms).
+ */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Standard normal cumulative distribution Φ(z). */
+export function normalCdf(z: number): number {
+  if (Number.isNaN(z)) return NaN;
+  if (z === Infinity) return 1;
+  if (z === -Infinity) return 0;
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/**
+ * Signed z-score of a Poisson count against its expected value, using Anscombe's
+ * variance-stabilising transform: z = 2·(√(obs + 3/8) − √(exp + 3/8)).
+ * Unlike (obs − exp)/√exp it stays finite when exp is 0 and is close to normal for small counts.
+ * Negative = fewer than expected.
+ */
+export function poissonZ(observed: number, expected: number): number {
+  if (!(observed >= 0) || !(expected >= 0)) throw new RangeError(`poissonZ: counts must be ≥ 0 (got ${observed}, ${expected})`);
+  return 2 * (Math.sqrt(observed + 0.375) - Math.sqrt(expected + 0.375));
+}
+
+export interface BinomialZOptions {
+  /**
+   * Floor (and 1 − ceiling) applied to p so that p = 0 or 1 does not give zero variance.
+   * Default 0.5 / n: half an event in the window.
+   */
+  pFloor?: number;
+}
+
+/**
+ * Signed z-score of k successes in n trials against success probability p, with a continuity
+ * correction of ½ towards the expectation (0 when |k − np| ≤ ½). 0 when n is 0.
+ */
+export function binomialZ(k: number, n: number, p: number, opts: BinomialZOptions = {}): number {
+  if (!(n >= 0) || !(k >= 0) || k > n) throw new RangeError(`binomialZ: need 0 ≤ k ≤ n (got k=${k}, n=${n})`);
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`binomialZ: p must be in [0, 1], got ${p}`);
+  if (n === 0) return 0;
+  const floor = Math.min(0.5, Math.max(opts.pFloor ?? 0.5 / n, Number.MIN_VALUE));
+  const pp = Math.min(1 - floor, Math.max(floor, p));
+  const diff = k - n * pp;
+  const corrected = Math.max(0, Math.abs(diff) - 0.5);
+  if (corrected === 0) return 0;
+  return (Math.sign(diff) * corrected) / Math.sqrt(n * pp * (1 - pp));
+}
+
+/** Wilson score interval for a binomial proportion k/n; [0, 1] when n is 0. */
+export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; high: number } {
+  if (!(n >= 0) || !(k >= 0) || k > n) throw new RangeError(`wilsonInterval: need 0 ≤ k ≤ n (got k=${k}, n=${n})`);
+  if (n === 0) return { low: 0, high: 1 };
+  const p = k / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}

@@ -1,0 +1,131 @@
+import Database from 'better-sqlite3';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { acquireLock } from '../lock.js';
+import { toDbTime } from '../time.js';
+import { DateParser } from './dates.js';
+import type { InputFile } from './inputs.js';
+import { loadFile } from './load-file.js';
+import type { LoadResult } from './load-file.js';
+import { ProgressBar } from './progress.js';
+import { readDbSql } from './sql-file.js';
+
+/**
+ * Builds the data database beside the target (`<db>.tmp-<pid>`) and renames it over the target only
+ * when everything loaded: a failure or a crash at any moment leaves the previous database as it was.
+ */
+
+export interface BuildOptions {
+  files: InputFile[];
+  dbPath: string;
+  /** Day (YYYY-MM-DD) that date-less times belong to. */
+  day: string;
+  tz: string;
+  now: () => number;
+  /** Progress bar output (stderr) and whether to draw it at all. */
+  progress?: { write: (text: string) => void; enabled: boolean };
+}
+
+export interface LoadedFile extends LoadResult {
+  table: string;
+  relPath: string;
+}
+
+const SCHEMA_VERSION = '1';
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `<db>.tmp-<pid>` files (and their journals) left by runs that died. Call under the lock. */
+export function removeStaleTemps(dbPath: string): string[] {
+  const dir = dirname(dbPath);
+  const prefix = basename(dbPath) + '.tmp-';
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (!Number.isFinite(pid) || (pid !== process.pid && isRunning(pid))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function fsyncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
+  const { dbPath } = opts;
+  mkdirSync(dirname(dbPath) || '.', { recursive: true });
+  const lock = acquireLock(dbPath + '.init.lock', 'init-db');
+  const tmp = `${dbPath}.tmp-${process.pid}`;
+  try {
+    removeStaleTemps(dbPath);
+    const dates = new DateParser(opts.tz, opts.day);
+    const db = new Database(tmp);
+    const loaded: LoadedFile[] = [];
+    try {
+      // Nothing needs crash safety inside a file nobody else reads: a crash just leaves a stale temp.
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+      db.pragma('locking_mode = EXCLUSIVE');
+      // Index sorts spill to temporary files instead of memory, which keeps RSS flat for big files.
+      db.pragma('temp_store = FILE');
+      db.pragma('cache_size = -32768');
+      db.exec(readDbSql('schema.sql'));
+      for (const file of opts.files) {
+        const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
+        db.exec('BEGIN');
+        try {
+          const result = await loadFile(db, file, dates, (n) => bar.update(n));
+          db.exec('COMMIT');
+          loaded.push({ ...result, table: file.spec.table, relPath: file.relPath });
+        } finally {
+          bar.finish();
+        }
+      }
+      db.exec('BEGIN');
+      db.exec(readDbSql('indexes.sql'));
+      const loadedAt = toDbTime(opts.now());
+      const insertLoad = db.prepare(
+        'INSERT INTO loads (table_name, file, source, bytes, rows, sha256, loaded_at, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      opts.files.forEach((file, i) => {
+        const r = loaded[i]!;
+        insertLoad.run(r.table, r.relPath, file.source, r.bytes, r.rows, r.sha256, loadedAt, file.spec.perSource ? opts.day : null);
+      });
+      const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      insertMeta.run('schema_version', SCHEMA_VERSION);
+      insertMeta.run('tz', opts.tz);
+      insertMeta.run('day', opts.day);
+      db.exec('COMMIT');
+      db.close();
+      fsyncPath(tmp, 'r+');
+      renameSync(tmp, dbPath);
+      fsyncPath(dirname(dbPath) || '.', 'r');
+      return loaded;
+    } catch (error) {
+      if (db.open) db.close();
+      throw error;
+    }
+  } finally {
+    // After a successful rename there is no temp left; after a failure this removes it.
+    rmSync(tmp, { force: true });
+    rmSync(tmp + '-journal', { force: true });
+    lock.release();
+  }
+}

@@ -1,0 +1,170 @@
+import { DataError } from '../errors.js';
+
+/**
+ * A streaming RFC 4180 CSV parser over decoded text that knows physical line numbers.
+ * Fast path: a record whose first line holds no quote is one `split(',')`; only records with a quote
+ * go through the character-by-character path (quoted commas, `""` escapes, quoted newlines).
+ * Blank lines are skipped. `\r\n` and `\n` line ends are both accepted.
+ */
+
+/** `line` is the physical line the record starts on; `fieldLines` is set only for multi-line records. */
+export type RecordHandler = (fields: string[], line: number, fieldLines: number[] | undefined) => void;
+
+interface Parsed {
+  fields: string[];
+  lines: number[];
+  next: number;
+  nextLine: number;
+}
+
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+
+export class CsvParser {
+  private rest = '';
+  private restLine = 1;
+  /** Column names for error messages, once the header is known. */
+  columnNames: readonly string[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly onRecord: RecordHandler,
+  ) {}
+
+  /** Feeds the next piece of text; complete records are handed to the handler synchronously. */
+  push(chunk: string): void {
+    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
+    let pos = 0;
+    let line = this.restLine;
+    let nextQuote = text.indexOf('"');
+    for (;;) {
+      const nl = text.indexOf('\n', pos);
+      if (nl === -1) break;
+      if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
+      if (nextQuote !== -1 && nextQuote < nl) {
+        const r = this.parseSlow(text, pos, line, false);
+        if (r === undefined) break; // the record continues in the next chunk
+        if (r.fields.length > 0) this.onRecord(r.fields, line, r.lines);
+        pos = r.next;
+        line = r.nextLine;
+        continue;
+      }
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+      if (end > pos) this.onRecord(text.slice(pos, end).split(','), line, undefined);
+      line++;
+      pos = nl + 1;
+    }
+    this.rest = pos === 0 ? text : text.slice(pos);
+    this.restLine = line;
+  }
+
+  /** Flushes the last record (a file need not end with a newline). */
+  end(): void {
+    const text = this.rest;
+    this.rest = '';
+    if (text.length === 0 || text === '\r') return;
+    const r = this.parseSlow(text, 0, this.restLine, true);
+    if (r !== undefined && r.fields.length > 0) this.onRecord(r.fields, this.restLine, r.lines);
+  }
+
+  private columnName(index: number): string {
+    return this.columnNames[index] ?? `field ${index + 1}`;
+  }
+
+  /**
+   * Parses one record starting at `pos`. Returns undefined when the text ends before the record
+   * does and more text may follow (`final` false); with `final` an open quote is an error.
+   */
+  private parseSlow(text: string, pos: number, line: number, final: boolean): Parsed | undefined {
+    const n = text.length;
+    const fields: string[] = [];
+    const lines: number[] = [];
+    let i = pos;
+    let ln = line;
+    // A line holding only a line end is blank: skip it.
+    if (text.charCodeAt(i) === LF || (text.charCodeAt(i) === CR && text.charCodeAt(i + 1) === LF)) {
+      return { fields, lines, next: i + (text.charCodeAt(i) === CR ? 2 : 1), nextLine: ln + 1 };
+    }
+    for (;;) {
+      lines.push(ln);
+      if (i < n && text.charCodeAt(i) === QUOTE) {
+        const openLine = ln;
+        i++;
+        let value = '';
+        let segStart = i;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) {
+            if (!final) return undefined;
+            throw new DataError(
+              { file: this.file, line: openLine, column: this.columnName(fields.length), value: text.slice(pos, Math.min(n, pos + 60)) },
+              'unterminated quoted field: a field that starts with " must end with " (write "" for a quote inside it)',
+            );
+          }
+          for (let k = text.indexOf('\n', i); k !== -1 && k < q; k = text.indexOf('\n', k + 1)) ln++;
+          if (q + 1 >= n && !final) return undefined; // cannot tell `"` from `""` yet
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            value += text.slice(segStart, q + 1);
+            i = q + 2;
+            segStart = i;
+            continue;
+          }
+          value += text.slice(segStart, q);
+          i = q + 1;
+          break;
+        }
+        fields.push(value);
+        if (i >= n) return { fields, lines, next: n, nextLine: ln };
+        const c = text.charCodeAt(i);
+        if (c === COMMA) {
+          i++;
+          continue;
+        }
+        if (c === LF) return { fields, lines, next: i + 1, nextLine: ln + 1 };
+        if (c === CR) {
+          if (i + 1 >= n) {
+            if (!final) return undefined;
+            return { fields, lines, next: n, nextLine: ln };
+          }
+          if (text.charCodeAt(i + 1) === LF) return { fields, lines, next: i + 2, nextLine: ln + 1 };
+        }
+        let stop = i;
+        while (stop < n && text.charCodeAt(stop) !== LF && text.charCodeAt(stop) !== COMMA) stop++;
+        throw new DataError(
+          { file: this.file, line: ln, column: this.columnName(fields.length - 1), value: '"' + value + '"' + text.slice(i, stop) },
+          'unexpected text after a closing quote: a quoted field must be followed by a comma or the end of the line',
+        );
+      }
+      let j = i;
+      let c = 0;
+      while (j < n) {
+        c = text.charCodeAt(j);
+        if (c === COMMA || c === LF) break;
+        if (c === QUOTE) {
+          let stop = j;
+          while (stop < n && text.charCodeAt(stop) !== LF && text.charCodeAt(stop) !== COMMA) stop++;
+          throw new DataError(
+            { file: this.file, line: ln, column: this.columnName(fields.length), value: text.slice(i, stop).replace(/\r$/, '') },
+            'stray quote inside an unquoted field: quote the whole field and write "" for each quote inside it',
+          );
+        }
+        j++;
+      }
+      if (j >= n && !final) return undefined;
+      let end = j;
+      if (j >= n || c === LF) {
+        if (end > i && text.charCodeAt(end - 1) === CR) end--;
+      }
+      fields.push(text.slice(i, end));
+      if (j >= n) return { fields, lines, next: n, nextLine: ln };
+      if (c === COMMA) {
+        i = j + 1;
+        continue;
+      }
+      return { fields, lines, next: j + 1, nextLine: ln + 1 };
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import { CsvParser } from './csv-parser.js';
+import type { RecordHandler } from './csv-parser.js';
+import { firstInvalidUtf8, incompleteTailLength, isValidUtf8 } from './utf8.js';
+
+/**
+ * Streams a CSV file through UTF-8 validation and the CSV parser. Memory stays at about one chunk
+ * whatever the file size. Also hashes the raw bytes (sha256) for the `loads` table.
+ */
+
+const CHUNK = 1 << 20;
+
+export interface StreamStats {
+  bytes: number;
+  sha256: string;
+}
+
+export interface StreamOptions {
+  /** Shown in error messages. */
+  display: string;
+  onRecord: RecordHandler;
+  /** Called after each chunk with the bytes read so far. */
+  onProgress?: (bytesRead: number) => void;
+  /** Gives the parser the header names (for error messages) once known. */
+  parserRef?: (parser: CsvParser) => void;
+}
+
+export async function streamRecords(path: string, opts: StreamOptions): Promise<StreamStats> {
+  const parser = new CsvParser(opts.display, opts.onRecord);
+  opts.parserRef?.(parser);
+  const hash = createHash('sha256');
+  let carry: Buffer | undefined;
+  let offset = 0; // file offset of the first byte of `carry` (or of the next chunk)
+  let first = true;
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  try {
+    for await (const raw of stream as AsyncIterable<Buffer>) {
+      hash.update(raw);
+      const buf = carry ? Buffer.concat([carry, raw]) : raw;
+      let start = 0;
+      if (first) {
+        first = false;
+        // A UTF-8 byte-order mark is not part of the first header name.
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+      }
+      const tail = incompleteTailLength(buf);
+      const end = buf.length - tail;
+      const body = buf.subarray(start, end);
+      if (!isValidUtf8(body)) throw utf8Error(path, opts.display, offset + start + firstInvalidUtf8(body));
+      parser.push(body.toString('utf8'));
+      carry = tail > 0 ? Buffer.from(buf.subarray(end)) : undefined;
+      offset += end;
+      opts.onProgress?.(offset + tail);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (carry) throw utf8Error(path, opts.display, offset); // the file ends inside a character
+  parser.end();
+  return { bytes: offset, sha256: hash.digest('hex') };
+}
+
+/** Builds the error for an invalid byte at file offset `at`: physical line and byte column. */
+function utf8Error(path: string, display: string, at: number): DataError {
+  const fd = openSync(path, 'r');
+  let line = 1;
+  let lineStart = 0;
+  const bytes = Buffer.alloc(CHUNK);
+  let bad = 0;
+  try {
+    for (let pos = 0; pos <= at; ) {
+      const n = readSync(fd, bytes, 0, Math.min(CHUNK, at + 1 - pos), pos);
+      if (n <= 0) break;
+      for (let i = 0; i < n; i++) {
+        if (pos + i === at) bad = bytes[i]!;
+        else if (bytes[i] === 10) {
+          line++;
+          lineStart = pos + i + 1;
+        }
+      }
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const hex = '0x' + bad.toString(16).toUpperCase().padStart(2, '0');
+  return new DataError(
+    { file: display, line, column: `byte ${at - lineStart + 1}`, value: hex },
+    `invalid UTF-8 (byte ${hex} does not start a valid character or the sequence is cut short); save the file as UTF-8`,
+  );
+}

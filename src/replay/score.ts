@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { Episode } from './replay.js';
+
+/** The incidents manifest written by the demo generator (`data/incidents.json`). */
+const incidentSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  key: z.string(),
+  start: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO time'),
+  end: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO time'),
+  description: z.string().optional(),
+});
+const labelsSchema = z.object({ incidents: z.array(incidentSchema) }).passthrough();
+export type Incident = z.infer<typeof incidentSchema>;
+
+export function loadLabels(path: string): Incident[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`--labels ${path}: ${(error as Error).message}`);
+  }
+  const parsed = labelsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`--labels ${path}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data.incidents;
+}
+
+/** Check types that read per-minute data: their detection delay is what the targets are about. */
+export const PER_MINUTE_TYPES = new Set(['status_rate', 'isolation_forest']);
+
+export interface IncidentScore {
+  incident: Incident;
+  detected: boolean;
+  /** First matching episode's start minus the incident's start (ms); null when missed. */
+  delayMs: number | null;
+  detectedBy: string[];
+}
+
+export interface Score {
+  incidents: IncidentScore[];
+  trueEpisodes: number;
+  falseEpisodes: Episode[];
+  precision: number | null;
+  recall: number | null;
+  meanDelayMs: number | null;
+  meanDelayPerMinuteMs: number | null;
+}
+
+/**
+ * An episode detects an incident when it comes from a check of the incident's kind with the same
+ * key, and overlaps the incident (from its start to its end plus `graceMs`, since detection of a
+ * completed hour or day necessarily comes after it). An isolation_forest episode is key-agnostic:
+ * it matches any per-minute incident it overlaps. Episodes matching no incident are false.
+ */
+export function scoreEpisodes(
+  episodes: Episode[],
+  incidents: Incident[],
+  opts: { graceMs: number; types: Set<string> },
+): Score {
+  const relevant = incidents.filter((i) => opts.types.has(i.kind) || (i.kind === 'status_rate' && opts.types.has('isolation_forest')));
+  const matches = (e: Episode, i: Incident): boolean => {
+    const start = Date.parse(i.start);
+    const end = Date.parse(i.end) + opts.graceMs;
+    const overlaps = e.start <= end && e.end >= start;
+    if (!overlaps) return false;
+    if (e.type === 'isolation_forest') return PER_MINUTE_TYPES.has(i.kind);
+    return e.type === i.kind && e.key === i.key;
+  };
+  const scores: IncidentScore[] = relevant.map((incident) => {
+    const hits = episodes.filter((e) => matches(e, incident));
+    const own = hits.filter((e) => e.type === incident.kind);
+    const first = (own.length ? own : hits).reduce<Episode | null>((f, e) => (f === null || e.start < f.start ? e : f), null);
+    return {
+      incident,
+      detected: hits.length > 0,
+      delayMs: first ? Math.max(0, first.start - Date.parse(incident.start)) : null,
+      detectedBy: [...new Set(hits.map((e) => `${e.check}:${e.key}`))],
+    };
+  });
+  const falseEpisodes = episodes.filter((e) => !relevant.some((i) => matches(e, i)));
+  const trueEpisodes = episodes.length - falseEpisodes.length;
+  const detected = scores.filter((s) => s.detected);
+  const delays = detected.map((s) => s.delayMs!);
+  const perMinute = detected.filter((s) => PER_MINUTE_TYPES.has(s.incident.kind)).map((s) => s.delayMs!);
+  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return {
+    incidents: scores,
+    trueEpisodes,
+    falseEpisodes,
+    precision: episodes.length ? trueEpisodes / episodes.length : null,
+    recall: scores.length ? detected.length / scores.length : null,
+    meanDelayMs: avg(delays),
+    meanDelayPerMinuteMs: avg(perMinute),
+  };
+}

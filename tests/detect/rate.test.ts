@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { judgeRate, judgeVolume, rateAlertShare, smoothedShare, type RateOptions } from '../../src/detect/rate.js';
+
+const up: RateOptions = { direction: 'up', minCount: 10, zThreshold: 5, minRatio: 2 };
+
+describe('judgeRate', () => {
+  it('reversed 18.7 % over 5 minutes vs 0.5 % over the trailing 3 hours → alert with a large z', () => {
+    const v = judgeRate({ count: 300, total: 1600, baselineCount: 270, baselineTotal: 54000 }, up);
+    expect(v.alert).toBe(true);
+    expect(v.reason).toBe('up');
+    expect(v.share).toBeCloseTo(0.1875, 10);
+    expect(v.expectedShare).toBeCloseTo(270.5 / 54001, 12);
+    expect(v.z).toBeGreaterThan(40);
+  });
+
+  it('denied 9 % vs a normal 9 % → no alert', () => {
+    const v = judgeRate({ count: 144, total: 1600, baselineCount: 4860, baselineTotal: 54000 }, up);
+    expect(v.alert).toBe(false);
+    expect(Math.abs(v.z)).toBeLessThan(1);
+  });
+
+  it('2 failed in a window vs none in the baseline → no alert (min count), though z alone is high', () => {
+    const v = judgeRate({ count: 2, total: 1600, baselineCount: 0, baselineTotal: 54000 }, up);
+    expect(v.z).toBeGreaterThan(5);
+    expect(v.alert).toBe(false);
+    expect(v.reason).toBe('below min count');
+    // The same status at volume does alert.
+    expect(judgeRate({ count: 40, total: 1600, baselineCount: 0, baselineTotal: 54000 }, up).alert).toBe(true);
+  });
+
+  it('a status never seen before gets a small non-zero expected share', () => {
+    expect(smoothedShare(0, 999)).toBeCloseTo(0.0005, 10);
+    const v = judgeRate({ count: 0, total: 100, baselineCount: 0, baselineTotal: 0 }, up);
+    expect(v.expectedShare).toBe(0.5);
+    expect(Number.isFinite(v.z)).toBe(true);
+  });
+
+  it('needs the ratio as well as the z-score', () => {
+    // 11 % vs 9 % on big volume: significant, but not twice the normal share.
+    const v = judgeRate({ count: 2200, total: 20000, baselineCount: 9000, baselineTotal: 100000 }, up);
+    expect(v.z).toBeGreaterThan(5);
+    expect(v.alert).toBe(false);
+    expect(v.reason).toBe('ratio below min ratio');
+    expect(judgeRate({ count: 2200, total: 20000, baselineCount: 9000, baselineTotal: 100000 }, { ...up, minRatio: undefined }).alert).toBe(true);
+  });
+
+  it('respects the direction; drops are gated on the expected count', () => {
+    const drop = { count: 10, total: 2000, baselineCount: 5000, baselineTotal: 50000 };
+    expect(judgeRate(drop, up).alert).toBe(false);
+    expect(judgeRate(drop, up).reason).toMatch(/direction/);
+    const down = judgeRate(drop, { ...up, direction: 'down' });
+    expect(down.alert).toBe(true);
+    expect(down.z).toBeLessThan(-5);
+    expect(judgeRate(drop, { ...up, direction: 'both' }).alert).toBe(true);
+    // Normally ~3 expected: vanishing to 0 is not evidence.
+    expect(judgeRate({ count: 0, total: 30, baselineCount: 5000, baselineTotal: 50000 }, { ...up, direction: 'down' }).reason).toBe('below min count');
+  });
+
+  it('an empty window is not an alert, and bad counts are rejected', () => {
+    expect(judgeRate({ count: 0, total: 0, baselineCount: 10, baselineTotal: 100 }, up)).toMatchObject({ alert: false, share: 0, reason: 'no data in window' });
+    expect(() => judgeRate({ count: 5, total: 3, baselineCount: 0, baselineTotal: 10 }, up)).toThrow(RangeError);
+    expect(() => judgeRate({ count: 1, total: 3, baselineCount: 20, baselineTotal: 10 }, up)).toThrow(RangeError);
+  });
+});
+
+describe('rateAlertShare', () => {
+  it('is the boundary of judgeRate: just above it alerts, just below it does not', () => {
+    const baselineCount = 270;
+    const baselineTotal = 54000;
+    const total = 1600;
+    const noRatio = { ...up, minRatio: undefined, minCount: 0 };
+    const p = smoothedShare(baselineCount, baselineTotal);
+    const limit = rateAlertShare(p, total, up.zThreshold);
+    expect(limit).toBeGreaterThan(p);
+    const kAbove = Math.ceil(limit * total + 1e-9);
+    const kBelow = Math.floor(limit * total - 1e-9);
+    expect(judgeRate({ count: kAbove, total, baselineCount, baselineTotal }, noRatio).alert).toBe(true);
+    expect(judgeRate({ count: kBelow, total, baselineCount, baselineTotal }, noRatio).alert).toBe(false);
+  });
+
+  it('respects the ratio and stays a share', () => {
+    expect(rateAlertShare(0.09, 1_000_000, 5, 2)).toBeCloseTo(0.18, 10);
+    expect(rateAlertShare(0.6, 10, 5)).toBe(1);
+    expect(rateAlertShare(0.1, 0, 5)).toBe(1);
+  });
+});
+
+describe('judgeVolume', () => {
+  const opts = { minExpected: 100, maxDropRatio: 0.5, zThreshold: 5 };
+
+  it('approved collapsing to 4,069 against ~17,000 normally → alert', () => {
+    const v = judgeVolume({ observed: 4069, expected: 17000 }, opts);
+    expect(v.alert).toBe(true);
+    expect(v.ratio).toBeCloseTo(4069 / 17000, 10);
+    expect(v.z).toBeLessThan(-50);
+  });
+
+  it('a 30 % dip is not a collapse', () => {
+    expect(judgeVolume({ observed: 11900, expected: 17000 }, opts)).toMatchObject({ alert: false, reason: 'drop too small' });
+  });
+
+  it('small expectations are not judged, and a spike never alerts', () => {
+    expect(judgeVolume({ observed: 0, expected: 40 }, opts)).toMatchObject({ alert: false, reason: 'below min expected', ratio: 0 });
+    expect(judgeVolume({ observed: 40000, expected: 17000 }, opts).alert).toBe(false);
+    expect(judgeVolume({ observed: 0, expected: 0 }, { ...opts, minExpected: 0 }).ratio).toBe(1);
+  });
+
+  it('needs the z-score too', () => {
+    const v = judgeVolume({ observed: 2, expected: 6 }, { minExpected: 1, maxDropRatio: 0.5, zThreshold: 3 });
+    expect(v.ratio).toBeLessThan(0.5);
+    expect(v.alert).toBe(false);
+    expect(v.reason).toBe('z below threshold');
+  });
+});
+
+// The real per-minute export from /work/shared (read-only, not part of the repo); skipped where absent.
+const TRANSACTIONS = new URL('../../../shared/data/cloudwalk/transactions_1.csv', import.meta.url);
+
+describe('judgeRate over the real transactions_1 day (5-minute windows vs trailing 3 hours)', () => {
+  it.skipIf(!fs.existsSync(TRANSACTIONS))('flags reversed from the 14:33 incident on, and never denied or failed', () => {
+    const perMinute = new Map<number, Map<string, number>>();
+    for (const line of fs.readFileSync(TRANSACTIONS, 'utf8').trim().split(/\r?\n/).slice(1)) {
+      const [time, status, count] = line.split(',') as [string, string, string];
+      const minute = Number(time.slice(0, 2)) * 60 + Number(time.slice(4, 6));
+      const m = perMinute.get(minute) ?? new Map<string, number>();
+      m.set(status, (m.get(status) ?? 0) + Number(count));
+      perMinute.set(minute, m);
+    }
+    const tally = (from: number, to: number, status: string): [number, number] => {
+      let count = 0;
+      let total = 0;
+      for (let m = from; m < to; m++) {
+        for (const [s, c] of perMinute.get(m) ?? []) {
+          total += c;
+          if (s === status) count += c;
+        }
+      }
+      return [count, total];
+    };
+    const alertingWindows = (status: string): number[] => {
+      const starts: number[] = [];
+      for (let w = 180; w + 5 <= 1440; w += 5) {
+        const [count, total] = tally(w, w + 5, status);
+        const [baselineCount, baselineTotal] = tally(w - 180, w, status);
+        if (judgeRate({ count, total, baselineCount, baselineTotal }, up).alert) starts.push(w);
+      }
+      return starts;
+    };
+    const reversed = alertingWindows('reversed');
+    expect(reversed[0]).toBe(14 * 60 + 30); // the window 14:30–14:35 holds the jump at 14:33
+    expect(reversed.length).toBeGreaterThan(3);
+    expect(alertingWindows('denied')).toEqual([]);
+    expect(alertingWindows('failed')).toEqual([]);
+  });
+});

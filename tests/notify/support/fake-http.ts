@@ -1,0 +1,131 @@
+/**
+ * Shared plumbing for the fake Slack and Google servers: a real HTTP server on 127.0.0.1 that can
+ * be stopped and restarted on the same port (to simulate "connection refused"), a request log and
+ * per-route fault injection.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RecordedRequest {
+  route: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export type Handler = (req: IncomingMessage, body: Buffer) => Promise<Reply> | Reply;
+export interface Reply {
+  status: number;
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+export class FaultQueue<F> {
+  private readonly pending = new Map<string, F[]>();
+
+  add(route: string, fault: F, times: number): void {
+    const list = this.pending.get(route) ?? [];
+    for (let i = 0; i < times; i++) list.push(fault);
+    this.pending.set(route, list);
+  }
+
+  /** The next fault for this route, consumed. */
+  take(route: string): F | undefined {
+    const list = this.pending.get(route);
+    return list?.shift();
+  }
+}
+
+export class FakeHttpServer {
+  readonly requests: RecordedRequest[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private port = 0;
+
+  constructor(
+    private readonly routeOf: (req: IncomingMessage) => string,
+    private readonly handle: Handler,
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      void this.onRequest(req, res);
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Closes the listener and every open connection: clients now get ECONNREFUSED. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port. */
+  async restart(): Promise<void> {
+    if (this.server) return;
+    await this.start();
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const route = this.routeOf(req);
+    this.requests.push({
+      route,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: { ...req.headers },
+      body: body.toString('utf8'),
+    });
+    try {
+      const reply = await this.handle(req, body);
+      if (res.destroyed) return;
+      const headers: Record<string, string> = { ...reply.headers };
+      let payload = reply.text ?? '';
+      if (reply.json !== undefined) {
+        headers['content-type'] = 'application/json; charset=utf-8';
+        payload = JSON.stringify(reply.json);
+      }
+      res.writeHead(reply.status, headers);
+      res.end(payload);
+    } catch (err) {
+      if (res.destroyed) return;
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`fake server error: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Waits `ms`, resolving early (with false) if the client gave up on the request meanwhile. */
+export function waitUnlessAborted(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      req.socket.off('close', onClose);
+      resolve(true);
+    }, ms);
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    req.socket.once('close', onClose);
+  });
+}
