@@ -62,20 +62,51 @@ const DEMO_SURGES: Surge[] = [
   { status: 'denied', window: WINDOWS.deniedSurge, share: (_t, rng) => rng.uniform(0.32, 0.38) },
 ];
 
-/** Normal counts of one minute, by status (index as ACQUIRER_STATUSES). */
-function normalMinute(rng: Rng, minuteMs: number, counts: number[]): void {
-  const hour = (minuteMs % DAY) / HOUR;
-  const volume = hourlyCurve(VOLUME_PER_MINUTE, hour) * (isWeekend(minuteMs) ? WEEKEND_FACTOR : 1);
-  const deniedShare = hourlyCurve(DENIED_SHARE, hour);
-  let rest = 1 - deniedShare;
-  counts[1] = rng.poissonClean(volume * deniedShare);
-  for (let i = 2; i < ACQUIRER_STATUSES.length; i++) {
-    const share = MINOR_SHARES[ACQUIRER_STATUSES[i]!] ?? 0;
-    rest -= share;
-    counts[i] = rng.poissonClean(volume * share);
+/** Minutes over which the rare statuses may not cluster (see RollingCap). */
+const CLUSTER_WINDOW = 15;
+
+/**
+ * Caps a status's count so that no run of CLUSTER_WINDOW minutes holds more than its expected
+ * total + 2 standard deviations (rounded up). Independent Poisson minutes occasionally bunch up (4
+ * reversals in a quiet quarter hour at night); a detector would rightly flag that, and the demo
+ * data must have no anomalies but the planted ones.
+ */
+class RollingCap {
+  private readonly counts = new Array<number>(CLUSTER_WINDOW).fill(0);
+  private readonly means = new Array<number>(CLUSTER_WINDOW).fill(0);
+  private i = 0;
+
+  apply(count: number, mean: number): number {
+    const slot = this.i++ % CLUSTER_WINDOW;
+    this.counts[slot] = 0;
+    this.means[slot] = mean;
+    const expected = this.means.reduce((a, b) => a + b, 0);
+    const recent = this.counts.reduce((a, b) => a + b, 0);
+    const capped = Math.max(0, Math.min(count, Math.ceil(expected + 2 * Math.sqrt(expected)) - recent));
+    this.counts[slot] = capped;
+    return capped;
   }
-  // Never zero: a minute without rows must mean missing data, which only the incident has.
-  counts[0] = Math.max(1, rng.poissonClean(volume * rest));
+}
+
+/** Normal per-minute counts, by status (index as ACQUIRER_STATUSES). */
+class NormalTraffic {
+  private readonly caps = ACQUIRER_STATUSES.map(() => new RollingCap());
+
+  constructor(private readonly rng: Rng) {}
+
+  minute(minuteMs: number, counts: number[]): void {
+    const hour = (minuteMs % DAY) / HOUR;
+    const volume = hourlyCurve(VOLUME_PER_MINUTE, hour) * (isWeekend(minuteMs) ? WEEKEND_FACTOR : 1);
+    let rest = 1;
+    for (let i = 1; i < ACQUIRER_STATUSES.length; i++) {
+      const share = i === 1 ? hourlyCurve(DENIED_SHARE, hour) : (MINOR_SHARES[ACQUIRER_STATUSES[i]!] ?? 0);
+      rest -= share;
+      const mean = volume * share;
+      counts[i] = this.caps[i]!.apply(this.rng.poissonClean(mean), mean);
+    }
+    // Never zero: a minute without rows must mean missing data, which only the incident has.
+    counts[0] = Math.max(1, this.rng.poissonClean(volume * rest));
+  }
 }
 
 /** Replaces the surging statuses' counts so each reaches its share of the new total. */
@@ -105,8 +136,9 @@ export interface AcquirerOptions {
 export function writeAcquirer(opts: AcquirerOptions): number {
   const out = new CsvWriter(opts.path, ACQUIRER_HEADER);
   const counts = new Array<number>(ACQUIRER_STATUSES.length).fill(0);
+  const traffic = new NormalTraffic(opts.rng);
   for (let t = opts.from; t < opts.to; t += MINUTE) {
-    normalMinute(opts.rng, t, counts);
+    traffic.minute(t, counts);
     if (opts.incidents) {
       if (inWindow(WINDOWS.missingMinutes, t)) continue;
       applySurges(opts.rng, t, counts, DEMO_SURGES);

@@ -37,7 +37,7 @@ export class CsvWriter {
   private put(line: string): void {
     if (line.length > MAX_ROW) throw new RangeError(`CSV row of ${line.length} characters in ${this.path}`);
     if (this.used + line.length + 1 > BUFFER_BYTES) this.flush();
-    this.used += this.buf.latin1Write(line, this.used);
+    this.used += this.buf.write(line, this.used, 'latin1');
     this.buf[this.used++] = 0x0a;
   }
 

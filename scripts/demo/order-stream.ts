@@ -2,7 +2,7 @@ import { MINUTE } from '../../src/time.js';
 import type { CsvWriter } from './csv-writer.js';
 import type { Rng } from './random.js';
 import type { ScheduleFn } from './lifecycle.js';
-import { EventScheduler, codeFailed, codeType, unpack } from './scheduler.js';
+import { EventScheduler, ORDER_SHIFT, SECOND_SHIFT, codeFailed, codeType } from './scheduler.js';
 import { TWO_DIGITS, minutePrefix } from './timefmt.js';
 
 export const ORDERS_HEADER = 'id,created_date,merchant_id';
@@ -25,7 +25,7 @@ export interface OrderStreamOptions {
   /** Mean number of orders created in the minute starting at `minuteMs`. */
   ordersPerMinute: (minuteMs: number) => number;
   pickMerchant: (rng: Rng) => number;
-  /** Schedules the order's transactions (its auth at `order.createdMs` first). */
+  /** Schedules the order's transactions (its auth at `order.createdMs` first). `order` is reused: copy, never keep it. */
   plan: (order: NewOrder, schedule: ScheduleFn) => void;
   orders: CsvWriter;
   transactions: CsvWriter;
@@ -47,21 +47,26 @@ export interface OrderStreamResult {
 
 /**
  * Creates orders minute by minute and writes orders.csv and transactions.csv in one pass.
- * Transaction ids follow created_date order; an order's row is written together with its auth,
- * so a run cut short by `maxTransactions` leaves no order without transactions.
+ * Transaction ids follow created_date order. An order's row is written only once its auth is, so
+ * a run cut short by `maxTransactions` leaves no order without transactions.
  */
 export function streamOrders(opts: OrderStreamOptions): OrderStreamResult {
-  const { rng, orders, transactions } = opts;
+  const { rng, orders, transactions, until } = opts;
   const scheduler = new EventScheduler(opts.from, opts.horizon + MINUTE);
-  const pendingOrderRows = new Map<number, string>();
   const maxTx = opts.maxTransactions ?? Number.POSITIVE_INFINITY;
   let maxOrders = opts.maxOrders ?? Number.POSITIVE_INFINITY;
   const secs: number[] = [];
+  const minuteOrders: string[] = []; // this minute's order rows, written once their auths are
   let orderId = 0;
   let txId = 0;
   let minuteMs = opts.from;
+  // One schedule function for all orders (no closure per order): it schedules for `current`.
+  const current: NewOrder = { id: 0, createdMs: 0, merchant: 0 };
+  const schedule: ScheduleFn = (atMs, code) => {
+    if (atMs < until) scheduler.schedule(atMs, current.id, code);
+  };
 
-  for (; minuteMs < opts.until && txId < maxTx; minuteMs += MINUTE) {
+  for (; minuteMs < until && txId < maxTx; minuteMs += MINUTE) {
     if (orderId >= maxOrders && scheduler.pending === 0) {
       // Every order is finished but rows are still missing: allow enough new orders to fill them.
       maxOrders = orderId + Math.ceil((maxTx - txId) / 2);
@@ -71,25 +76,29 @@ export function streamOrders(opts: OrderStreamOptions): OrderStreamResult {
     secs.length = 0;
     for (let i = 0; i < count; i++) secs.push(rng.int(0, 59));
     secs.sort((a, b) => a - b);
+    const firstOrder = orderId + 1;
+    minuteOrders.length = 0;
     for (const sec of secs) {
-      const order: NewOrder = { id: ++orderId, createdMs: minuteMs + sec * 1000, merchant: opts.pickMerchant(rng) };
-      pendingOrderRows.set(order.id, `${order.id},${prefix}${TWO_DIGITS[sec]},${order.merchant}`);
-      opts.plan(order, (atMs, code) => {
-        if (atMs < opts.until) scheduler.schedule(atMs, order.id, code);
-      });
+      current.id = ++orderId;
+      current.createdMs = minuteMs + sec * 1000;
+      current.merchant = opts.pickMerchant(rng);
+      minuteOrders.push(`${current.id},${prefix}${TWO_DIGITS[sec]},${current.merchant}`);
+      opts.plan(current, schedule);
     }
+    // Auths sort by (second, order id), as order ids were handed out, so the auths written
+    // before a cut are those of a prefix of this minute's orders.
+    let lastAuthed = firstOrder - 1;
     for (const key of scheduler.drain()) {
       if (txId >= maxTx) break;
-      const e = unpack(key);
-      const type = codeType(e.code);
-      if (type === 'auth') {
-        orders.row(pendingOrderRows.get(e.orderId)!);
-        pendingOrderRows.delete(e.orderId);
-      }
-      transactions.row(
-        `${++txId},${prefix}${TWO_DIGITS[e.second]},${type},${e.orderId},${codeFailed(e.code) ? 'fail' : 'success'}`,
-      );
+      const second = Math.floor(key / SECOND_SHIFT);
+      const rest = key - second * SECOND_SHIFT;
+      const id = Math.floor(rest / ORDER_SHIFT);
+      const code = rest - id * ORDER_SHIFT;
+      const type = codeType(code);
+      if (type === 'auth') lastAuthed = id;
+      transactions.row(`${++txId},${prefix}${TWO_DIGITS[second]},${type},${id},${codeFailed(code) ? 'fail' : 'success'}`);
     }
+    for (let i = 0; i <= lastAuthed - firstOrder; i++) orders.row(minuteOrders[i]!);
   }
   return { orders: orders.rows, transactions: txId, lastMinuteMs: minuteMs - MINUTE };
 }

@@ -20,14 +20,8 @@ export function eventCode(type: TxType, failed: boolean): number {
 export const codeType = (code: number): TxType => TX_TYPES[code >> 1]!;
 export const codeFailed = (code: number): boolean => (code & 1) === 1;
 
-const ORDER_SHIFT = 8; // 3 bits of code
-const SECOND_SHIFT = 2 ** 43; // order ids below 2^40 fit under the second
-
-export interface DrainedEvent {
-  second: number;
-  orderId: number;
-  code: number;
-}
+export const ORDER_SHIFT = 8; // 3 bits of code
+export const SECOND_SHIFT = 2 ** 43; // order ids below 2^40 fit under the second
 
 export class EventScheduler {
   private readonly buckets: number[][];
@@ -66,11 +60,4 @@ export class EventScheduler {
     this.current++;
     return keys;
   }
-}
-
-export function unpack(key: number): DrainedEvent {
-  const second = Math.floor(key / SECOND_SHIFT);
-  const rest = key - second * SECOND_SHIFT;
-  const orderId = Math.floor(rest / ORDER_SHIFT);
-  return { second, orderId, code: rest - orderId * ORDER_SHIFT };
 }

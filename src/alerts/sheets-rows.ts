@@ -3,9 +3,10 @@ import type { Notification } from '../notify/types.js';
 import { toDbTime } from '../time.js';
 
 export const CHECK_RESULTS_TAB = 'Check results';
-export const CHECK_RESULTS_HEADER = ['delivery_id', 'timestamp', 'run_id', 'check', 'status', 'anomaly_count', 'summary'];
+/** The notifier writes `delivery_id` as the first column itself; these follow it. */
+export const CHECK_RESULTS_HEADER = ['timestamp', 'run_id', 'check', 'status', 'anomaly_count', 'summary'];
 /** The leading columns of a check's own tab; the anomaly's row fields follow. */
-export const ANOMALY_TAB_PREFIX = ['delivery_id', 'timestamp', 'check', 'key'];
+export const ANOMALY_TAB_PREFIX = ['timestamp', 'check', 'key'];
 
 type Cell = string | number | null;
 type SheetsAppend = Extract<Notification, { kind: 'sheets.append' }>;
@@ -43,14 +44,14 @@ export function checkResultsAppend(runId: string, at: number, results: CheckResu
     tab: CHECK_RESULTS_TAB,
     header: [...CHECK_RESULTS_HEADER],
     deliveryId: id,
-    rows: results.map((r) => [id, timestamp, runId, r.check, r.status, r.anomalies.length, resultSummary(r)]),
+    rows: results.map((r) => [timestamp, runId, r.check, r.status, r.anomalies.length, resultSummary(r)]),
   };
 }
 
 /**
  * The anomalies being notified to one check tab: the anomaly's `rows` (one sheet row each), or
  * one row of key/observed/expected/message. The header is the union of the fields, in order of
- * first appearance, after delivery_id, timestamp, check, key.
+ * first appearance, after timestamp, check, key (the notifier puts delivery_id before them).
  */
 export function anomalyTabAppend(
   runId: string,
@@ -87,6 +88,6 @@ export function anomalyTabAppend(
     tab,
     header: [...ANOMALY_TAB_PREFIX, ...columns],
     deliveryId: id,
-    rows: records.map((r) => [id, timestamp, r.check, r.key, ...columns.map((c) => toCell(r.fields[c]))]),
+    rows: records.map((r) => [timestamp, r.check, r.key, ...columns.map((c) => toCell(r.fields[c]))]),
   };
 }

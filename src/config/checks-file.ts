@@ -70,7 +70,7 @@ export interface ChecksFile {
 type Registry = ReadonlyMap<string, CheckType<unknown>>;
 
 export function loadChecksFile(path: string, registry: Registry): ChecksFile {
-  const display = relative(process.cwd(), path) || path;
+  const display = displayPath(path);
   if (!existsSync(path)) {
     throw new ConfigError(`checks file ${display} not found (set --config or ANOMALY_CONFIG)`);
   }
@@ -96,7 +96,7 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
   const top = fileSchema.safeParse(doc.toJS() ?? {});
   if (!top.success) {
     const issue = top.error.issues[0]!;
-    fail(issue.path as (string | number)[], '', `${keyName(issue)}: ${issueMessage(issue)}`);
+    fail(issuePath(issue), '', `${keyName(issue)}: ${issueMessage(issue)}`);
   }
   const { defaults, checks: rawChecks } = top.data!;
   const baseDir = dirname(path);
@@ -112,7 +112,7 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
     const parsed = checkSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      fail(['checks', index, ...(issue.path as (string | number)[])], where, `${keyName(issue)}: ${issueMessage(issue)}`);
+      fail(['checks', index, ...issuePath(issue)], where, `${keyName(issue)}: ${issueMessage(issue)}`);
     }
     const c = parsed.data!;
     if (seen.has(c.name)) fail(['checks', index, 'name'], where, 'name: used by another check; names must be unique');
@@ -130,12 +130,12 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
       const sqlPath = resolve(baseDir, c.sql_file);
       if (!existsSync(sqlPath)) fail(['checks', index, 'sql_file'], where, `sql_file: ${c.sql_file} not found (looked at ${sqlPath})`);
       sql = readFileSync(sqlPath, 'utf8');
-      sqlSource = relative(process.cwd(), sqlPath) || sqlPath;
+      sqlSource = displayPath(sqlPath);
     }
     const params = type!.params.safeParse(c.params);
     if (!params.success) {
       const issue = params.error.issues[0]!;
-      fail(['checks', index, 'params', ...(issue.path as (string | number)[])], where, `params.${keyName(issue)}: ${issueMessage(issue)}`);
+      fail(['checks', index, 'params', ...issuePath(issue)], where, `params.${keyName(issue)}: ${issueMessage(issue)}`);
     }
     checks.push({
       name: c.name,
@@ -157,6 +157,18 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
     });
   });
   return { path, checks };
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** The YAML path of an issue; for unknown keys, the first unknown key itself. */
+function issuePath(issue: z.core.$ZodIssue): (string | number)[] {
+  const path = issue.path as (string | number)[];
+  return issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
 }
 
 function keyName(issue: z.core.$ZodIssue): string {

@@ -22,6 +22,12 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 
+/** The text from `at` to the end of its line (for error messages). */
+function lineFrom(text: string, at: number): string {
+  const nl = text.indexOf('\n', at);
+  return text.slice(at, nl === -1 ? text.length : nl).replace(/\r$/, '');
+}
+
 export class CsvParser {
   private rest = '';
   private restLine = 1;
@@ -92,6 +98,7 @@ export class CsvParser {
       lines.push(ln);
       if (i < n && text.charCodeAt(i) === QUOTE) {
         const openLine = ln;
+        const openAt = i;
         i++;
         let value = '';
         let segStart = i;
@@ -100,7 +107,7 @@ export class CsvParser {
           if (q === -1) {
             if (!final) return undefined;
             throw new DataError(
-              { file: this.file, line: openLine, column: this.columnName(fields.length), value: text.slice(pos, Math.min(n, pos + 60)) },
+              { file: this.file, line: openLine, column: this.columnName(fields.length), value: lineFrom(text, openAt) },
               'unterminated quoted field: a field that starts with " must end with " (write "" for a quote inside it)',
             );
           }

@@ -22,7 +22,7 @@ interface Parts {
 }
 
 const SECONDS = Array.from({ length: 60 }, (_, s) => ':' + String(s).padStart(2, '0'));
-const CACHE_LIMIT = 200_000;
+const CACHE_LIMIT = 50_000;
 
 let digitValue = 0;
 

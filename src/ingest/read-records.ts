@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { RecordHandler } from './csv-parser.js';
@@ -11,6 +12,7 @@ import { firstInvalidUtf8, incompleteTailLength, isValidUtf8 } from './utf8.js';
  */
 
 const CHUNK = 1 << 20;
+const PIECE = 64 << 10;
 
 export interface StreamStats {
   bytes: number;
@@ -31,33 +33,45 @@ export async function streamRecords(path: string, opts: StreamOptions): Promise<
   const parser = new CsvParser(opts.display, opts.onRecord);
   opts.parserRef?.(parser);
   const hash = createHash('sha256');
-  let carry: Buffer | undefined;
-  let offset = 0; // file offset of the first byte of `carry` (or of the next chunk)
+  // One buffer for the whole file (a fresh Buffer per chunk would pile up outside the JS heap
+  // until a GC, costing tens of MB of RSS). Its head holds the carried-over partial character.
+  const buf = Buffer.allocUnsafe(CHUNK + 4);
+  let carry = 0;
+  let offset = 0; // file offset of buf[0]
   let first = true;
-  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  const handle = await open(path, 'r');
   try {
-    for await (const raw of stream as AsyncIterable<Buffer>) {
-      hash.update(raw);
-      const buf = carry ? Buffer.concat([carry, raw]) : raw;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, carry, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(carry, carry + bytesRead));
+      const len = carry + bytesRead;
       let start = 0;
       if (first) {
         first = false;
         // A UTF-8 byte-order mark is not part of the first header name.
-        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+        if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       }
-      const tail = incompleteTailLength(buf);
-      const end = buf.length - tail;
+      const tail = incompleteTailLength(buf.subarray(0, len));
+      const end = len - tail;
       const body = buf.subarray(start, end);
       if (!isValidUtf8(body)) throw utf8Error(path, opts.display, offset + start + firstInvalidUtf8(body));
-      parser.push(body.toString('utf8'));
-      carry = tail > 0 ? Buffer.from(buf.subarray(end)) : undefined;
+      // Decoded in pieces below V8's large-object size, so the strings die young and cheaply.
+      for (let at = 0; at < body.length; ) {
+        let to = Math.min(body.length, at + PIECE);
+        while (to < body.length && (body[to]! & 0xc0) === 0x80) to++; // not inside a character
+        parser.push(body.toString('utf8', at, to));
+        at = to;
+      }
+      buf.copy(buf, 0, end, len);
+      carry = tail;
       offset += end;
       opts.onProgress?.(offset + tail);
     }
   } finally {
-    stream.destroy();
+    await handle.close();
   }
-  if (carry) throw utf8Error(path, opts.display, offset); // the file ends inside a character
+  if (carry > 0) throw utf8Error(path, opts.display, offset); // the file ends inside a character
   parser.end();
   return { bytes: offset, sha256: hash.digest('hex') };
 }

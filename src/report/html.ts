@@ -167,7 +167,7 @@ function anomalyTable(anomalies: Anomaly[], tz: string): string {
 <td class="num">${formatValue(a.observed)}</td>
 <td class="num">${formatValue(a.expected)}</td>
 <td class="num">${formatValue(a.score)}</td>
-<td class="message">${a.severity ? badge('severity', a.severity) + ' ' : ''}${escapeHtml(a.message)}</td>
+<td class="message">${a.severity ? badge('severity', a.severity) + ' ' : ''}${escapeHtml(a.message)}${rowsDetails(a.rows)}</td>
 </tr>`,
     )
     .join('\n');
@@ -178,6 +178,24 @@ function anomalyTable(anomalies: Anomaly[], tz: string): string {
 ${rows}
 </tbody>
 </table>`;
+}
+
+const MAX_ROWS = 20;
+
+/** The raw rows behind an anomaly (e.g. order ids), folded away; no script needed for <details>. */
+function rowsDetails(rows: Record<string, unknown>[] | undefined): string {
+  if (!rows || rows.length === 0) return '';
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const shown = rows.slice(0, MAX_ROWS);
+  const more = rows.length > MAX_ROWS ? `<p class="muted">… and ${rows.length - MAX_ROWS} more</p>` : '';
+  return `<details class="rows"><summary>${plural(rows.length, 'row', 'rows')}</summary>
+<table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead>
+<tbody>${shown.map((r) => `<tr>${columns.map((c) => `<td>${escapeHtml(cell(r[c]))}</td>`).join('')}</tr>`).join('')}</tbody></table>${more}</details>`;
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 function historyStrip(history: HistoryEntry[], tz: string): string {

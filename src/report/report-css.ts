@@ -57,6 +57,10 @@ table.anomalies th { text-align: left; color: var(--muted); font-weight: normal;
 table.anomalies td { border-bottom: 1px solid var(--line); padding: 5px 8px; vertical-align: top; }
 table.anomalies .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.anomalies .key, table.anomalies .window { white-space: nowrap; }
+details.rows { margin-top: 4px; font-size: 12px; }
+details.rows summary { cursor: pointer; color: var(--muted); }
+details.rows table { border-collapse: collapse; margin-top: 4px; }
+details.rows th, details.rows td { border: 1px solid var(--line); padding: 2px 6px; text-align: left; }
 .history { display: flex; align-items: center; gap: 12px; margin-top: 10px; font-size: 12px; }
 .history-label { color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .strip-wrap { display: flex; flex-direction: column; }

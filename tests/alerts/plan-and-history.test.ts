@@ -167,11 +167,11 @@ describe('Google Sheets rows', () => {
       kind: 'sheets.append',
       tab: 'Check results',
       deliveryId: 'run-1:Check results',
-      header: ['delivery_id', 'timestamp', 'run_id', 'check', 'status', 'anomaly_count', 'summary'],
+      header: ['timestamp', 'run_id', 'check', 'status', 'anomaly_count', 'summary'],
       rows: [
-        ['run-1:Check results', '2026-11-20 15:00:00', 'run-1', 'volume', 'ok', 0, ''],
-        ['run-1:Check results', '2026-11-20 15:00:00', 'run-1', 'status_rates', 'alert', 2, 'reversed is 10, normal 2; refunded is 10, normal 2'],
-        ['run-1:Check results', '2026-11-20 15:00:00', 'run-1', 'unfinished_orders', 'error', 0, 'no such table: orders'],
+        ['2026-11-20 15:00:00', 'run-1', 'volume', 'ok', 0, ''],
+        ['2026-11-20 15:00:00', 'run-1', 'status_rates', 'alert', 2, 'reversed is 10, normal 2; refunded is 10, normal 2'],
+        ['2026-11-20 15:00:00', 'run-1', 'unfinished_orders', 'error', 0, 'no such table: orders'],
       ],
     });
     expect(CHECK_RESULTS_HEADER).toEqual(append!.header);
@@ -180,7 +180,7 @@ describe('Google Sheets rows', () => {
     expect(sheetsItems().map((a) => a.deliveryId)).toEqual(['run-1:Check results', 'run-2:Check results']);
   });
 
-  it('a check with sheet_tab appends its notified anomalies with the documented columns', () => {
+  it('a check with sheet_tab appends its notified anomalies with the documented columns (the notifier prefixes delivery_id)', () => {
     const withRows = anomaly('merchant 4', { rows: [{ order_id: 11, created_date: '2026-11-20 09:00:00' }, { order_id: 12, amount: 5.5 }] });
     const plain = anomaly('merchant 7', { observed: 3, expected: null, message: 'merchant 7 has 3 unfinished orders' });
     const pol = policies(policy('unfinished_orders', { sheetTab: 'Unfinished orders', slack: { enabled: false } }));
@@ -195,12 +195,12 @@ describe('Google Sheets rows', () => {
     planNotifications(store, input(T0, 'run-1'));
     const tab = sheetsItems().find((a) => a.tab === 'Unfinished orders')!;
     expect(tab.deliveryId).toBe('run-1:Unfinished orders');
-    expect(tab.header).toEqual(['delivery_id', 'timestamp', 'check', 'key', 'order_id', 'created_date', 'amount', 'observed', 'expected', 'message']);
+    expect(tab.header).toEqual(['timestamp', 'check', 'key', 'order_id', 'created_date', 'amount', 'observed', 'expected', 'message']);
     const ts = '2026-11-20 15:00:00';
     expect(tab.rows).toEqual([
-      ['run-1:Unfinished orders', ts, 'unfinished_orders', 'merchant 4', 11, '2026-11-20 09:00:00', null, null, null, null],
-      ['run-1:Unfinished orders', ts, 'unfinished_orders', 'merchant 4', 12, null, 5.5, null, null, null],
-      ['run-1:Unfinished orders', ts, 'unfinished_orders', 'merchant 7', null, null, null, 3, null, 'merchant 7 has 3 unfinished orders'],
+      [ts, 'unfinished_orders', 'merchant 4', 11, '2026-11-20 09:00:00', null, null, null, null],
+      [ts, 'unfinished_orders', 'merchant 4', 12, null, 5.5, null, null, null],
+      [ts, 'unfinished_orders', 'merchant 7', null, null, null, 3, null, 'merchant 7 has 3 unfinished orders'],
     ]);
     expect(alertRow(store, 'unfinished_orders:merchant 4')).toMatchObject({ notify_count: 1 });
 

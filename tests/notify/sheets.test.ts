@@ -14,7 +14,7 @@ import { startFakeGoogle, type FakeGoogle } from '../helpers/fake-google.js';
 import { captureLogger, fakeSleep } from './support/alerts.js';
 
 const TAB = "Anomaly: unfinished orders (Bob's)";
-const policy: RetryPolicy = { attempts: 3, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 300, maxRetryAfterMs: 60_000 };
+const policy: RetryPolicy = { attempts: 3, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 800, maxRetryAfterMs: 60_000 };
 
 let fake: FakeGoogle;
 let dir: string;
@@ -46,7 +46,7 @@ function notifier(overrides: { spreadsheetId?: string; timeoutMs?: number } = {}
     spreadsheetId: overrides.spreadsheetId ?? fake.spreadsheetId,
     rootUrl: fake.rootUrl,
     tokenUrl: fake.tokenUrl,
-    timeoutMs: overrides.timeoutMs ?? 300,
+    timeoutMs: overrides.timeoutMs ?? 800,
     log: captured.log,
   });
 }
@@ -117,7 +117,7 @@ describe('sheets.append', () => {
   it('retries a 500 and a timeout, then appends once', async () => {
     const sheets = await notifier();
     fake.fail('values.append', { status: 500 });
-    fake.fail('values.get', { hangMs: 2000 });
+    fake.fail('values.get', { hangMs: 5000 });
     const { sleep, waits } = fakeSleep();
 
     await deliverWithRetry(sheets, append('run-4:sheet', 'existing'), policy, { sleep });

@@ -87,6 +87,16 @@ describe('chart SVGs', () => {
     expect(summarizeSvg(svg).texts['mark']).toEqual(['threshold 0.62']);
   });
 
+  it('isolation_forest: the threshold stays inside the plot when every score is below it', async () => {
+    const chart = isolationChart();
+    const calm = { ...chart, points: chart.points.map((p) => ({ ...p, score: Math.min(p.score, 0.5), anomaly: false })) };
+    const svg = await renderSvg(calm);
+    const rule = itemsOf(svg, 'mark-rule role-mark')[0]!;
+    const y = Number(/translate\([\d.-]+,([\d.-]+)\)/.exec(rule.attrs.transform ?? '')?.[1]);
+    expect(y).toBeGreaterThanOrEqual(0); // 0 = top of the plot area; negative would overlap the title
+    expect(itemsOf(svg, 'mark-symbol role-mark')).toHaveLength(0);
+  });
+
   it('bars: one bar per group, alerting groups red, the max as a labelled rule', async () => {
     const svg = await renderSvg(barsChart);
     const bars = itemsOf(svg, 'mark-rect role-mark');

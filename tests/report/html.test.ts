@@ -62,6 +62,10 @@ describe('renderReportHtml', () => {
     expect(card).toContain('<td class="num">0.187</td>');
     expect(card).toContain('<td class="num">41.20</td>');
     expect(card).toContain('reversed 18.7 % of transactions 14:33–14:38');
+    // The rows behind the anomaly are folded under it.
+    expect(card).toMatch(/<details class="rows"><summary>1 row<\/summary>/);
+    expect(card).toContain('<th>minute</th><th>reversed</th>');
+    expect(card).toContain('<td>14:33</td><td>61</td>');
     // A missing observed/expected shows a dash, not "null".
     const mix = cardHtml(html, 'transaction_mix');
     expect(mix).not.toContain('null');

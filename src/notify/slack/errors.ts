@@ -50,6 +50,11 @@ export function classifySlackError(err: unknown, call: string, secrets: readonly
     const retryable = status >= 500 || status === 408;
     return new DeliveryError(msg(`HTTP ${status} ${String(e.statusMessage ?? '')}`.trim()), retryable);
   }
+  const text0 = err instanceof Error ? err.message : '';
+  // A 429 without a usable Retry-After header: still a rate limit, so back off and retry.
+  if (/Retry header did not contain a valid timeout/.test(text0)) {
+    return new DeliveryError(msg('rate limited (HTTP 429 without Retry-After)'), true);
+  }
   const network = networkFailureOf(err);
   if (network?.kind === 'timeout') return new DeliveryError(msg(`no answer within ${timeoutMs} ms`), true);
   if (network) return new DeliveryError(msg(`network error (${network.detail})`), true);

@@ -71,9 +71,11 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         await call(`chat.update of ${n.ts} in ${n.channel}`, () =>
           client.chat.update({ channel: n.channel, ts: n.ts, text: body.text, blocks: body.blocks }),
         );
-        await call(`chat.postMessage (thread reply) to ${n.channel}`, () =>
-          client.chat.postMessage({ channel: n.channel, thread_ts: n.ts, text: n.threadReply }),
-        );
+        if (n.threadReply.trim() !== '') {
+          await call(`chat.postMessage (thread reply) to ${n.channel}`, () =>
+            client.chat.postMessage({ channel: n.channel, thread_ts: n.ts, text: n.threadReply }),
+          );
+        }
         log.info({ channel: n.channel, ts: n.ts }, 'slack digest updated');
         return { slack: { channel: n.channel, ts: n.ts } };
       }
