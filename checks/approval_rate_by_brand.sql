@@ -18,4 +18,5 @@ JOIN daily h ON h.card_brand = t.card_brand AND h.created_day < t.created_day
 WHERE t.created_day = :day
   AND t.orders >= 50
 GROUP BY t.card_brand, t.orders, t.rate
+HAVING COUNT(h.rate) >= 7 -- no verdict without a week of history
 ORDER BY t.card_brand

@@ -1,5 +1,5 @@
 -- Share of each error code among the day's declines vs its average share over the 14 days before
--- (a day without the code counts as 0 %).
+-- (a day without the code counts as 0 %). Needs at least 7 days of history.
 WITH daily AS (
   SELECT created_day, error_code, SUM(count_orders) AS n
   FROM payments_aggregate
@@ -25,5 +25,6 @@ SELECT s.error_code,
 FROM shares s
 LEFT JOIN shares h ON h.error_code = s.error_code AND h.created_day < s.created_day
 WHERE s.created_day = :day
+  AND (SELECT days FROM history_days) >= 7 -- no verdict without a week of history
 GROUP BY s.error_code, s.n, s.share
 ORDER BY s.error_code

@@ -10,7 +10,7 @@ import type { Window } from './timeline.js';
 
 /** Benchmark data starts here and runs as many days as the requested row count needs. */
 export const BENCH_FROM = Date.parse('2026-01-01T00:00:00Z');
-/** ≈ 220k transactions a day, so 10 M rows span about 45 days of acquirer minutes. */
+/** ≈ 200k transactions a day: 10 M rows span about 50 days of acquirer minutes. */
 const BENCH_ORDERS_PER_WEEKDAY = 100_000;
 
 export interface BenchResult {

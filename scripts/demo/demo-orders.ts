@@ -7,7 +7,7 @@ import { eventCode } from './scheduler.js';
 import { ORDERS_HEADER, TRANSACTIONS_HEADER, streamOrders } from './order-stream.js';
 import type { NewOrder } from './order-stream.js';
 import { hourlyCurve, isWeekend } from './timefmt.js';
-import { DAY, DEMO_AT, HOUR, PERIOD_FROM, SETTLE_DEADLINE, WINDOWS, inWindow } from './timeline.js';
+import { DAY, HOUR, PERIOD_FROM, PERIOD_TO, SETTLE_DEADLINE, WINDOWS, inWindow } from './timeline.js';
 
 /** Relative order volume by hour of day: quiet nights, a late-morning and an evening peak. */
 export const ORDER_HOURLY_SHAPE = [
@@ -35,12 +35,15 @@ const DEMO_ORDERS_PER_WEEKDAY = 480;
 const LATE_SETTLE_MERCHANT = 12;
 const LATE_SETTLE_ORDERS = 10;
 const LATE_SETTLE_WINDOW = { start: Date.parse('2026-10-26T00:00:00Z'), end: Date.parse('2026-11-03T00:00:00Z') };
-/** One order each, of these merchants, gets only failed settles (first order after the time). */
+/**
+ * One order each, of these merchants, gets only failed settles (first order after the time).
+ * All fall within 30 days of demo time, the usual look-back of the unfinished-orders check.
+ */
 const FAILED_ONLY_TARGETS = [
-  { merchant: 3, after: Date.parse('2026-10-20T10:00:00Z') },
-  { merchant: 5, after: Date.parse('2026-10-24T10:00:00Z') },
-  { merchant: 9, after: Date.parse('2026-10-28T10:00:00Z') },
-  { merchant: 15, after: Date.parse('2026-11-01T10:00:00Z') },
+  { merchant: 3, after: Date.parse('2026-10-23T10:00:00Z') },
+  { merchant: 5, after: Date.parse('2026-10-27T10:00:00Z') },
+  { merchant: 9, after: Date.parse('2026-10-31T10:00:00Z') },
+  { merchant: 15, after: Date.parse('2026-11-04T10:00:00Z') },
   { merchant: 18, after: Date.parse('2026-11-09T10:00:00Z') },
 ];
 /** Settled one second inside, and one second past, the 7-day deadline. */
@@ -135,7 +138,8 @@ export function generateDemoOrders(outDir: string, seed: number): OrderIncidentI
   streamOrders({
     rng,
     from: PERIOD_FROM,
-    until: DEMO_AT,
+    // Through the end of D like the per-minute data, so replaying the whole day sees no false outage.
+    until: PERIOD_TO,
     horizon: Math.max(NORMAL_MAX_DELAY, 9 * DAY),
     ordersPerMinute: orderRate(DEMO_ORDERS_PER_WEEKDAY),
     pickMerchant,

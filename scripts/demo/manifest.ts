@@ -9,9 +9,10 @@ import type { Window } from './timeline.js';
 export type IncidentKind = 'status_rate' | 'baseline' | 'query_empty' | 'threshold';
 
 /**
- * One planted anomaly. start/end are ISO UTC; for minute and hour windows end is exclusive.
- * For `query_empty` incidents start/end span the affected orders' auth times; each order becomes
- * overdue 7 days after its own auth.
+ * One planted anomaly. start/end are ISO UTC, the span in which a check can see it (replay scores
+ * an alert episode that overlaps it). For minute and hour windows end is exclusive. A `query_empty`
+ * incident starts when the first of its orders becomes overdue (its auth + 7 days) and lasts
+ * until demo_at: overdue and late-settled orders stay reportable.
  */
 export interface Incident {
   id: string;
@@ -32,7 +33,8 @@ export interface Manifest {
 }
 
 const span = (w: Window) => ({ start: toIso(w.start), end: toIso(w.end) });
-const authSpan = (authMs: number[]) => ({ start: toIso(Math.min(...authMs)), end: toIso(Math.max(...authMs)) });
+/** From the moment the first of these orders is overdue until demo time. */
+const overdueSpan = (authMs: number[]) => ({ start: toIso(Math.min(...authMs) + SETTLE_DEADLINE), end: toIso(DEMO_AT) });
 const days = (ms: number): string => (ms / DAY).toFixed(2);
 
 /** The incidents of the demo set, in the order the README tells them. */
@@ -109,7 +111,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
       kind: 'query_empty',
       table: 'transactions',
       key: 'merchant 7',
-      ...span(WINDOWS.merchant7NeverSettled),
+      ...overdueSpan(neverSettled.authMs),
       description: `All ${neverSettled.orderIds.length} orders of merchant 7 authorised 2026-11-05 09:00 to 2026-11-06 18:00 were never settled or voided.`,
       order_ids: neverSettled.orderIds,
     },
@@ -118,7 +120,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
       kind: 'query_empty',
       table: 'transactions',
       key: 'merchant 12',
-      ...authSpan(lateSettled.authMs),
+      ...overdueSpan(lateSettled.authMs),
       description: `${lateSettled.orderIds.length} orders of merchant 12 settled ${days(Math.min(...lateDelays))}–${days(Math.max(...lateDelays))} days after their auth (limit 7).`,
       order_ids: lateSettled.orderIds,
     },
@@ -128,7 +130,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
         kind: 'query_empty',
         table: 'transactions',
         key: `merchant ${f.merchant}`,
-        ...authSpan([f.authMs]),
+        ...overdueSpan([f.authMs]),
         description: `Order ${f.orderId} of merchant ${f.merchant} has only failed settles, no successful settle or void.`,
         order_ids: [f.orderId],
       }),
@@ -138,7 +140,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
       kind: 'query_empty',
       table: 'transactions',
       key: `merchant ${boundaryLate.merchant}`,
-      ...authSpan([boundaryLate.authMs]),
+      ...overdueSpan([boundaryLate.authMs]),
       description:
         `Order ${boundaryLate.orderId} settled 7 d 0:00:01 after its auth (${(boundaryLate.settleMs - boundaryLate.authMs) / 1000 - SETTLE_DEADLINE / 1000} s late). ` +
         `Not an incident: order ${boundaryFine.orderId} (merchant ${boundaryFine.merchant}) settled 6 d 23:59:59 after its auth.`,
@@ -150,6 +152,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
 export function buildManifest(
   seed: number,
   incidents: Incident[],
+  // Every source runs to the end of D, so the whole period can be replayed.
   period: Window = { start: PERIOD_FROM, end: PERIOD_TO },
   demoAt: number = DEMO_AT,
 ): Manifest {

@@ -71,7 +71,9 @@ export class BaselineCheck implements CheckType<Params> {
         minZ: p.min_z,
         severity: p.severity,
       });
-      const inLookback = complete && hour + HOUR > ctx.at - p.lookback_hours * HOUR;
+      // With no non-zero baseline (the first days of data) there is nothing to compare with.
+      const hasBaseline = [input.yesterday, input.sameDayLastWeek, input.avgLastWeek, input.avgLastMonth].some((v) => v !== null && v > 0);
+      const inLookback = complete && hasBaseline && hour + HOUR > ctx.at - p.lookback_hours * HOUR;
       const alert = inLookback && verdict.alert;
       if (inLookback) judged++;
       const source = String(row.source);

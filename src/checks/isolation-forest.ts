@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatPercent, formatTimeRange } from '../detect/format.js';
 import { IsolationForest } from '../detect/isolation-forest.js';
-import { mad, median } from '../detect/stats.js';
+import { mad, mean, median } from '../detect/stats.js';
 import { parseDuration, toIso, HOUR, MINUTE } from '../time.js';
 import type { Anomaly } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
@@ -29,7 +29,7 @@ const params = z
     /** Statuses used as features (counts and shares); default: every status in the history. */
     statuses: z.array(z.string()).min(1).optional(),
     /** Fewer training minutes than this: skipped. */
-    min_history_minutes: z.number().int().min(10).default(120),
+    min_history_minutes: z.number().int().min(10).default(360),
     chart_hours: z.number().min(1).max(48).default(3),
   })
   .strict();
@@ -40,6 +40,8 @@ interface Model {
   statuses: string[];
   medians: number[];
   spreads: number[];
+  /** Mean of each feature over the training minutes (a rare status's median share is 0). */
+  means: number[];
 }
 
 /** Score-based detection: an Isolation Forest over per-minute status counts and shares. */
@@ -164,12 +166,14 @@ function fitModel(series: MinuteSeries, from: number, to: number, p: Params): Mo
   const width = rows[0]!.length;
   const medians: number[] = [];
   const spreads: number[] = [];
+  const means: number[] = [];
   for (let j = 0; j < width; j++) {
     const col = rows.map((r) => r[j]!);
     medians.push(median(col));
+    means.push(mean(col));
     spreads.push(Math.max(mad(col) * 1.4826, 1e-3));
   }
-  return { forest, statuses, medians, spreads };
+  return { forest, statuses, medians, spreads, means };
 }
 
 /** Names the share that deviates most from its training median. */
@@ -186,7 +190,7 @@ function explain(row: number[], model: Model): string {
   });
   if (best < 0) return '';
   const j = 2 + 2 * best;
-  return `${model.statuses[best]} ${formatPercent(row[j]!)} (normal ${formatPercent(model.medians[j]!)})`;
+  return `${model.statuses[best]} ${formatPercent(row[j]!)} (normal ${formatPercent(model.means[j]!)})`;
 }
 
 function round3(x: number): number {

@@ -54,7 +54,7 @@ export async function replayCommand(ctx: CommandContext, opts: ReplayCommandOpti
   await prepared.engine.close();
 
   const score = labels
-    ? scoreEpisodes(result.episodes, labels, { graceMs: HOUR, types: new Set(prepared.checks.map((c) => c.type)) })
+    ? scoreEpisodes(result.episodes, labels, { graceMs: HOUR, types: new Set(prepared.checks.map((c) => c.type)), from })
     : undefined;
 
   if (opts.json) {

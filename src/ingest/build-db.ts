@@ -83,15 +83,16 @@ export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
       db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
-      // Index sorts spill to temporary files instead of memory, which keeps RSS flat for big files.
+      // Index sorts spill to temporary files instead of memory, and a small page cache (which also
+      // bounds the sorter's memory) keeps RSS flat for big files at no measurable cost in speed.
       db.pragma('temp_store = FILE');
-      db.pragma('cache_size = -32768');
+      db.pragma('cache_size = -8192');
       db.exec(readDbSql('schema.sql'));
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         db.exec('BEGIN');
         try {
-          const result = await loadFile(db, file, dates, (n) => bar.update(n));
+          const result = await loadFile(db, file, file.bytes, dates, (n) => bar.update(n));
           db.exec('COMMIT');
           loaded.push({ ...result, table: file.spec.table, relPath: file.relPath });
         } finally {

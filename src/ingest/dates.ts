@@ -133,8 +133,9 @@ export class DateParser {
   /** `day` (YYYY-MM-DD) is the day that date-less times such as `08h` or `14h 33` belong to. */
   constructor(
     readonly tz: string,
-    day: string,
+    readonly dayText: string,
   ) {
+    const day = dayText;
     const p = this.parts;
     if (!scan(day, p) || p.hasTime || !isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: 0, minute: 0, second: 0 })) {
       throw new RangeError(`invalid day ${JSON.stringify(day)}; expected YYYY-MM-DD`);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputMissingError } from '../errors.js';
-import type { LoadTarget } from './load-file.js';
+import type { LoadTarget } from './produce-rows.js';
 import { KNOWN_FILES, KNOWN_FOLDERS } from './tables.js';
 
 /** A file to load plus its path relative to the data directory (as recorded in `loads`). */

@@ -124,3 +124,9 @@ export const KNOWN_FOLDERS: readonly { spec: TableSpec; folder: string }[] = [
 export function expectedHeader(spec: TableSpec): string {
   return spec.columns.map((c) => c.name).join(',');
 }
+
+export function specByTable(table: string): TableSpec {
+  const spec = [...KNOWN_FILES.map((f) => f.spec), ...KNOWN_FOLDERS.map((f) => f.spec)].find((s) => s.table === table);
+  if (!spec) throw new Error(`unknown table ${table}`);
+  return spec;
+}

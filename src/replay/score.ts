@@ -36,7 +36,7 @@ export const PER_MINUTE_TYPES = new Set(['status_rate', 'isolation_forest']);
 export interface IncidentScore {
   incident: Incident;
   detected: boolean;
-  /** First matching episode's start minus the incident's start (ms); null when missed. */
+  /** First matching episode's start minus the incident's start (or the replay's, if later), ms; null when missed. */
   delayMs: number | null;
   detectedBy: string[];
 }
@@ -60,7 +60,7 @@ export interface Score {
 export function scoreEpisodes(
   episodes: Episode[],
   incidents: Incident[],
-  opts: { graceMs: number; types: Set<string> },
+  opts: { graceMs: number; types: Set<string>; from?: number },
 ): Score {
   const relevant = incidents.filter((i) => opts.types.has(i.kind) || (i.kind === 'status_rate' && opts.types.has('isolation_forest')));
   const matches = (e: Episode, i: Incident): boolean => {
@@ -78,7 +78,8 @@ export function scoreEpisodes(
     return {
       incident,
       detected: hits.length > 0,
-      delayMs: first ? Math.max(0, first.start - Date.parse(incident.start)) : null,
+      // An incident already under way when the replay starts is timed from the replay's start.
+      delayMs: first ? Math.max(0, first.start - Math.max(Date.parse(incident.start), opts.from ?? -Infinity)) : null,
       detectedBy: [...new Set(hits.map((e) => `${e.check}:${e.key}`))],
     };
   });

@@ -60,7 +60,7 @@ describe('demo orders and transactions', () => {
     expect(badOrders).toEqual([]);
     expect(badTxs).toEqual([]);
     expect(orders[0]!.t).toBeGreaterThanOrEqual(Date.parse('2026-10-16T00:00:00Z'));
-    expect(txs.at(-1)!.t).toBeLessThan(DEMO_AT);
+    expect(txs.at(-1)!.t).toBeLessThan(Date.parse('2026-11-21T00:00:00Z'));
     expect(new Set(orders.map((o) => o.merchant))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 1)));
   });
 
@@ -107,8 +107,11 @@ describe('demo orders and transactions', () => {
     expect(new Set(keys).size).toBe(keys.length);
     for (const inc of settlementIncidents()) {
       for (const id of inc.order_ids!) expect(`merchant ${merchantOf.get(id)}`).toBe(inc.key);
-      // Every incident is already overdue at demo time.
-      expect(Date.parse(inc.start) + DEADLINE).toBeLessThan(DEMO_AT);
+      // Visible from the moment its first order is overdue until demo time.
+      const firstAuth = Math.min(...inc.order_ids!.map((id) => byOrder.get(id)![0]!.t));
+      expect(Date.parse(inc.start)).toBe(firstAuth + DEADLINE);
+      expect(Date.parse(inc.start)).toBeLessThan(DEMO_AT);
+      expect(inc.end).toBe(manifest.demo_at);
     }
   });
 
@@ -184,10 +187,20 @@ describe('demo orders and transactions', () => {
     expect(young.some((o) => DEMO_AT - o.t > 3 * DAY)).toBe(true);
   });
 
-  it('has no order overdue at any earlier replay time except the incidents', () => {
-    const listed = new Set(settlementIncidents().flatMap((i) => i.order_ids ?? []));
-    for (let at = Date.parse('2026-10-24T00:00:00Z'); at <= DEMO_AT; at += DAY) {
-      for (const id of overdueOrders(at)) expect(listed.has(id)).toBe(true);
+  it('has no order overdue at any earlier replay time except those of incidents already started', () => {
+    const incidentOf = new Map(settlementIncidents().flatMap((i) => i.order_ids!.map((id) => [id, i] as const)));
+    const stray: string[] = [];
+    for (let at = Date.parse('2026-10-16T00:00:00Z'); at < Date.parse('2026-11-21T00:00:00Z'); at += 3_600_000) {
+      for (const id of overdueOrders(at)) {
+        const inc = incidentOf.get(id);
+        if (!inc || Date.parse(inc.start) >= at) stray.push(`order ${id} at ${new Date(at).toISOString()}`);
+      }
+    }
+    expect(stray).toEqual([]);
+    // And each incident is visible one second after its start.
+    for (const inc of settlementIncidents()) {
+      const overdue = overdueOrders(Date.parse(inc.start) + 1000);
+      expect(inc.order_ids!.some((id) => overdue.has(id)), inc.id).toBe(true);
     }
   });
 });
