@@ -3,6 +3,7 @@
  *   BENCH_INIT_ROWS (5,000,000)  rows for init-db vs `sqlite3 .import`
  *   BENCH_RUN_ROWS (1,000,000,10,000,000)  data sizes for `anomaly run --dry-run` vs the sqlite3 CLI
  *   BENCH_DIR (data/bench)  scratch directory (large files; git-ignored)
+ *   BENCH_ONLY (init,run,replay)  which parts to run
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), existsSyn
 const dir = resolve(process.env.BENCH_DIR ?? join(repoRoot, 'data/bench'));
 const initRows = Number(process.env.BENCH_INIT_ROWS ?? 5_000_000);
 const runRows = (process.env.BENCH_RUN_ROWS ?? '1000000,10000000').split(',').map(Number);
+const only = new Set((process.env.BENCH_ONLY ?? 'init,run,replay').split(','));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 if (spawnSync('sqlite3', ['-version']).error) {
@@ -23,30 +25,33 @@ if (spawnSync('sqlite3', ['-version']).error) {
 }
 console.log(`node ${process.version}, sqlite3 ${spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).stdout.split(' ')[0]}, scratch ${dir}\n`);
 
-console.log(`== init-db: ${fmt(initRows)}-row transactions.csv`);
-const init = await benchInitDb({ rows: initRows, dir: join(dir, 'init') });
-console.log(`init-db         ${fmt(init.rowsPerSec)} rows/s, peak RSS ${init.peakRssMb.toFixed(0)} MB`);
-console.log(`sqlite3 .import ${fmt(init.cliRowsPerSec)} rows/s`);
-console.log(`ratio           ${init.ratio.toFixed(2)}× the CLI's rows/s (target ≥ 1.0×; RSS target ≤ 150 MB)\n`);
-rmSync(join(dir, 'init'), { recursive: true, force: true });
+if (only.has('init')) {
+  console.log(`== init-db: ${fmt(initRows)}-row transactions.csv`);
+  const init = await benchInitDb({ rows: initRows, dir: join(dir, 'init') });
+  console.log(`init-db         ${fmt(init.rowsPerSec)} rows/s, peak RSS ${init.peakRssMb.toFixed(0)} MB`);
+  console.log(`sqlite3 .import ${fmt(init.cliRowsPerSec)} rows/s`);
+  console.log(`ratio           ${init.ratio.toFixed(2)}× the CLI's rows/s (target ≥ 1.0×; RSS target ≤ 150 MB)\n`);
+  rmSync(join(dir, 'init'), { recursive: true, force: true });
+}
 
 const runs = [];
 let replayDataset;
-for (const rows of runRows) {
+for (const rows of only.has('run') || only.has('replay') ? runRows : []) {
   console.log(`== anomaly run --dry-run: ${fmt(rows)} transactions (+ orders and per-minute status counts)`);
   const ds = await prepareDataset(rows, dir);
+  replayDataset = ds;
+  if (!only.has('run')) continue;
   const r = await benchRun(ds);
   runs.push(r);
   console.log(`anomaly run     ${(r.ourSeconds * 1000).toFixed(0)} ms (whole process, best of 3)`);
   console.log(`sqlite3 CLI     ${(r.cliSeconds * 1000).toFixed(0)} ms (the same ${r.queries} queries and parameters, best of 3)`);
   console.log(`ratio           ${(r.ourSeconds / r.cliSeconds).toFixed(2)}× the CLI's time (target ≤ 1.2×)\n`);
-  replayDataset = ds;
 }
 if (runs.length >= 2) {
   const [small, large] = [runs[0]!, runs[runs.length - 1]!];
   console.log(`scaling         ${fmt(large.rows)}/${fmt(small.rows)} rows: run time ×${(large.ourSeconds / small.ourSeconds).toFixed(2)} (target ≤ 1.3), CLI ×${(large.cliSeconds / small.cliSeconds).toFixed(2)}\n`);
 }
-if (replayDataset) {
+if (replayDataset && only.has('replay')) {
   console.log('== replay: one day of transaction_status at 1-minute steps (status_rate + isolation_forest)');
   const r = await benchReplay(replayDataset);
   console.log(`replay          ${r.msPerStep.toFixed(2)} ms a step (${r.steps} steps)`);

@@ -1,11 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadEnv } from './config/env.js';
 import type { Env } from './config/env.js';
 import { AppError, ExitCode } from './errors.js';
-import { createLogger, scrubSecrets, setPrettyFactory } from './log.js';
+import { scrubSecrets } from './secrets.js';
 import type { CommandContext } from './commands/context.js';
+import type { ReplayCommandOptions } from './commands/replay.js';
+import type { RunOptions } from './commands/run.js';
 
 /**
  * The `anomaly` command line. Every subcommand's implementation is imported lazily in its action,
@@ -21,13 +22,17 @@ export interface CliIo {
   now?: () => number;
 }
 
+/** The package version; package.json is one level up from src/ and two from dist/src/. */
 function version(): string {
-  const pkgPath = fileURLToPath(new URL('../../package.json', import.meta.url));
-  try {
-    return (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'anomaly-monitoring') return pkg.version;
+    } catch {
+      // not here; try the next level
+    }
   }
+  return '0.0.0';
 }
 
 interface GlobalOptions {
@@ -58,6 +63,9 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     async (...args: unknown[]) => {
       const globals = program.opts<GlobalOptions>();
       verbose = Boolean(globals.verbose);
+      // Configuration and logging load only when a command runs: `--help` stays fast.
+      const { loadEnv } = await import('./config/env.js');
+      const { createLogger, setPrettyFactory } = await import('./log.js');
       const env: Env = loadEnv(io.env ?? process.env, io.cwd ?? process.cwd());
       secrets = [env.SLACK_ALERT_BOT_TOKEN ?? ''].filter(Boolean);
       if (interactive) {
@@ -126,7 +134,7 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
     .option('--fail-on-alert', 'exit 1 when any check alerts (and nothing worse happened)')
-    .action(run(async (ctx, opts: import('./commands/run.js').RunOptions) => {
+    .action(run(async (ctx, opts: RunOptions) => {
       const { runCommand } = await import('./commands/run.js');
       return runCommand(ctx, opts);
     }));
@@ -191,7 +199,7 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--labels <file>', 'incidents manifest (data/incidents.json format) to score the episodes against')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
-    .action(run(async (ctx, opts: import('./commands/replay.js').ReplayCommandOptions) => {
+    .action(run(async (ctx, opts: ReplayCommandOptions) => {
       const { replayCommand } = await import('./commands/replay.js');
       return replayCommand(ctx, opts);
     }));

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { scrubSecrets } from './secrets.js';
+
+export { scrubSecrets };
 
 export type Logger = pino.Logger;
 
@@ -17,24 +20,6 @@ const REDACT = [
   'SLACK_ALERT_BOT_TOKEN',
   '*.SLACK_ALERT_BOT_TOKEN',
 ];
-
-/** Patterns of secrets that may hide inside free text (error messages, URLs). */
-const SECRET_PATTERNS = [
-  /xox[abposr]-[A-Za-z0-9-]+/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /Bearer\s+[A-Za-z0-9._~+/=-]+/g,
-  /ya29\.[A-Za-z0-9._-]+/g,
-];
-
-/** Removes anything that looks like a token or private key from a string. */
-export function scrubSecrets(text: string, extra: readonly string[] = []): string {
-  let out = text;
-  for (const re of SECRET_PATTERNS) out = out.replace(re, '[REDACTED]');
-  for (const secret of extra) {
-    if (secret && secret.length >= 6) out = out.split(secret).join('[REDACTED]');
-  }
-  return out;
-}
 
 export interface LoggerOptions {
   level: string;
@@ -60,8 +45,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   });
   const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: scrubbed(file) }];
   if (opts.pretty) {
-    // pino-pretty is loaded only for a person at a terminal.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // pino-pretty is loaded only for a person at a terminal (the CLI registers it).
     const pretty = prettyStream();
     if (pretty) streams.push({ level: opts.level as pino.Level, stream: scrubbed(pretty) });
   }

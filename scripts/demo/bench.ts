@@ -10,8 +10,8 @@ import type { Window } from './timeline.js';
 
 /** Benchmark data starts here and runs as many days as the requested row count needs. */
 export const BENCH_FROM = Date.parse('2026-01-01T00:00:00Z');
-/** ≈ 200k transactions a day: 10 M rows span about 50 days of acquirer minutes. */
-const BENCH_ORDERS_PER_WEEKDAY = 100_000;
+/** ≈ 29k transactions a day: 1 M rows span about a month (every look-back window is full), 10 M about eleven months. */
+const BENCH_ORDERS_PER_WEEKDAY = 14_000;
 
 export interface BenchResult {
   period: Window;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { StateStore } from '../alerts/store.js';
 import type { CheckDefinition } from '../checks/check-type.js';
 import { prepareChecks } from '../checks/prepare.js';
 import { evaluateChecks } from '../checks/run-checks.js';
@@ -90,7 +91,7 @@ type NotifyReport =
 
 async function notify(
   ctx: CommandContext,
-  store: import('../alerts/store.js').StateStore,
+  store: StateStore,
   runId: string,
   at: number,
   results: CheckResult[],
