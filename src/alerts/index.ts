@@ -1,5 +1,5 @@
 /** Run history, alert state across runs, and the outbox that never loses a notification. */
-export { StateStore, STATE_SCHEMA_VERSION } from './store.js';
+export { StateStore, STATE_SCHEMA_VERSION, withStateStore } from './store.js';
 export type { AlertPolicy } from './policy.js';
 export { defaultPolicy, DEFAULT_REPEAT_INTERVAL_MS, DEFAULT_RESOLVE_AFTER } from './policy.js';
 export { newRunId, recordRun, runStatus } from './runs.js';

@@ -40,3 +40,13 @@ export class StateStore {
     if (this.db.open) this.db.close();
   }
 }
+
+/** Opens the state store, runs `fn` with it and closes it, whatever happens. */
+export function withStateStore<T>(path: string, fn: (store: StateStore) => T): T {
+  const store = StateStore.open(path);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}

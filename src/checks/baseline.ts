@@ -4,6 +4,7 @@ import { formatNumber } from '../detect/format.js';
 import { fromDbTime, toIso, wallClockAt, HOUR } from '../time.js';
 import type { Anomaly, BaselinePoint, Severity } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
+import { toNumber } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS } from './sql-params.js';
 
 const params = z
@@ -58,11 +59,11 @@ export class BaselineCheck implements CheckType<Params> {
       if (hour >= ctx.at) continue; // not started yet
       const complete = hour + HOUR <= ctx.at;
       const input = {
-        observed: num(row.today),
-        yesterday: num(row.yesterday),
-        sameDayLastWeek: num(row.same_day_last_week),
-        avgLastWeek: num(row.avg_last_week),
-        avgLastMonth: num(row.avg_last_month),
+        observed: toNumber(row.today),
+        yesterday: toNumber(row.yesterday),
+        sameDayLastWeek: toNumber(row.same_day_last_week),
+        avgLastWeek: toNumber(row.avg_last_week),
+        avgLastMonth: toNumber(row.avg_last_month),
       };
       const verdict = judgeBaseline(input, {
         direction: p.direction,
@@ -142,11 +143,6 @@ export class BaselineCheck implements CheckType<Params> {
   }
 }
 
-function num(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;

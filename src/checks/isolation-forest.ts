@@ -7,9 +7,8 @@ import type { Anomaly } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { minuteSeriesFor } from './minute-series.js';
 import type { MinuteSeries } from './minute-series.js';
+import { durationParam } from './param-helpers.js';
 
-const durationText = (fallback: string) =>
-  z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 5m or 1d').default(fallback);
 
 const params = z
   .object({
@@ -19,13 +18,13 @@ const params = z
     contamination: z.union([z.number().gt(0).max(0.5), z.literal('auto')]).default(0.01),
     seed: z.number().int().default(42),
     /** Trailing history the forest is fitted on. */
-    history: durationText('1d'),
+    history: durationParam('1d'),
     /** The most recent minutes scored. */
-    window: durationText('5m'),
+    window: durationParam('5m'),
     /** How many scored minutes must be beyond the threshold to alert (one odd minute is noise). */
     min_minutes: z.number().int().min(1).default(3),
     /** Refit at most this often (replay reuses the model between refits). */
-    refit: durationText('1h'),
+    refit: durationParam('1h'),
     /** Statuses used as features (counts and shares); default: every status in the history. */
     statuses: z.array(z.string()).min(1).optional(),
     /** Fewer training minutes than this: skipped. */

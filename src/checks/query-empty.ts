@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fromDbTime, toDbTime, toIso, parseDuration, DAY, HOUR } from '../time.js';
 import type { Anomaly } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
+import { durationParam } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS, fillTemplate } from './sql-params.js';
 
 const params = z
@@ -13,7 +14,7 @@ const params = z
     /** A timestamp column (stored UTC form) giving each anomaly's start and end. */
     time_column: z.string().min(1).optional(),
     /** How far back the SQL looks (`:since` = at − lookback), so it reads a bounded window. */
-    lookback: z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 30d').default('30d'),
+    lookback: durationParam('30d'),
     /** Rows shown per anomaly in Slack/Sheets. */
     max_rows: z.number().int().min(1).max(10_000).default(500),
   })

@@ -6,9 +6,8 @@ import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
 import type { Anomaly, ChartData, Severity } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { minuteSeriesFor } from './minute-series.js';
+import { durationParam } from './param-helpers.js';
 
-const durationText = (fallback: string) =>
-  z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 5m or 3h').default(fallback);
 
 const statusRule = z
   .object({
@@ -28,9 +27,9 @@ const statusRule = z
 const params = z
   .object({
     /** The window judged: the last N complete minutes before the evaluation time. */
-    window: durationText('5m'),
+    window: durationParam('5m'),
     /** Normal level from the trailing hours before the window (one chunk per hour)… */
-    trailing: durationText('6h'),
+    trailing: durationParam('6h'),
     /** …and the same time of day on up to this many earlier days, when the data has them. */
     days: z.number().int().min(0).max(28).default(7),
     /** The statuses watched and how sensitive each is. */

@@ -3,6 +3,7 @@ import { formatNumber } from '../detect/format.js';
 import type { Anomaly, Severity } from '../types.js';
 import { toIso, HOUR } from '../time.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
+import { toNumber } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS, fillTemplate } from './sql-params.js';
 
 const bounds = z
@@ -64,8 +65,8 @@ export class ThresholdCheck implements CheckType<Params> {
       const excess = Math.abs(value - bound);
       const severity: Severity =
         p.critical_margin !== undefined && excess >= p.critical_margin ? 'critical' : check.severity;
-      const observed = p.observed_column ? num(row[p.observed_column]) : value;
-      const expected = p.expected_column ? num(row[p.expected_column]) : bound;
+      const observed = p.observed_column ? toNumber(row[p.observed_column]) : value;
+      const expected = p.expected_column ? toNumber(row[p.expected_column]) : bound;
       const message = p.message
         ? fillTemplate(p.message, row, { key, value: formatNumber(value), bound: formatNumber(bound) })
         : `${key}: ${p.value_column} ${formatNumber(value)} ${below ? 'below the minimum' : 'above the maximum'} ${formatNumber(bound)}`;
@@ -90,11 +91,6 @@ export class ThresholdCheck implements CheckType<Params> {
   }
 }
 
-function num(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 
 function dbToIso(s: string): string {
   return s.length <= 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T') + 'Z';

@@ -19,7 +19,7 @@ export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: strin
   const { files, warnings } = findInputs(dataDir);
   for (const w of warnings) ctx.err(`warning: ${w}\n`);
   const started = performance.now();
-  const loaded = await buildDatabase({
+  const { files: loaded, indexMs } = await buildDatabase({
     files,
     dbPath,
     day,
@@ -29,7 +29,8 @@ export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: strin
   });
   for (const line of summarize(loaded)) ctx.out(line + '\n');
   const rows = loaded.reduce((sum, f) => sum + f.rows, 0);
-  ctx.log.info({ db: dbPath, dataDir, day, tz, files: loaded.length, rows, ms: Math.round(performance.now() - started) }, 'init-db finished');
+  for (const f of loaded) ctx.log.debug({ table: f.table, file: f.relPath, rows: f.rows, bytes: f.bytes, ms: f.ms }, 'file loaded');
+  ctx.log.info({ db: dbPath, dataDir, day, tz, files: loaded.length, rows, indexMs, ms: Math.round(performance.now() - started) }, 'init-db finished');
   return 0;
 }
 

@@ -1,5 +1,4 @@
-import { StateStore, formatElapsed, pendingOutbox, recentOutbox } from '../alerts/index.js';
-import type { OutboxEntry } from '../alerts/index.js';
+import { formatElapsed, pendingOutbox, recentOutbox, withStateStore } from '../alerts/index.js';
 import { formatTable } from '../alerts/format.js';
 import type { CommandContext } from './context.js';
 
@@ -9,15 +8,10 @@ import type { CommandContext } from './context.js';
  */
 export async function outboxCommand(ctx: CommandContext, opts: { json?: boolean; all?: boolean }): Promise<number> {
   const now = ctx.now();
-  const store = StateStore.open(ctx.env.ANOMALY_STATE_DB);
-  let entries: OutboxEntry[];
-  let dead: number;
-  try {
-    entries = opts.all ? recentOutbox(store, now) : pendingOutbox(store, now);
-    dead = (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number }).n;
-  } finally {
-    store.close();
-  }
+  const { entries, dead } = withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => ({
+    entries: opts.all ? recentOutbox(store, now) : pendingOutbox(store, now),
+    dead: (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number }).n,
+  }));
   if (opts.json) {
     ctx.out(JSON.stringify(entries, null, 2) + '\n');
     return 0;

@@ -1,4 +1,4 @@
-import { StateStore, listSnoozes, snooze, unsnooze } from '../alerts/index.js';
+import { listSnoozes, snooze, unsnooze, withStateStore } from '../alerts/index.js';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../alerts/format.js';
 import { parseDuration, toIso } from '../time.js';
@@ -15,12 +15,7 @@ export async function snoozeCommand(ctx: CommandContext, target: string, opts: {
   const now = ctx.now();
   // Stored to the second: round up so the snooze never ends before what was asked.
   const until = Math.ceil((now + duration) / 1000) * 1000;
-  const store = StateStore.open(ctx.env.ANOMALY_STATE_DB);
-  try {
-    snooze(store, name, until, opts.reason, now);
-  } finally {
-    store.close();
-  }
+  withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => snooze(store, name, until, opts.reason, now));
   ctx.log.info({ target: name, until: toIso(until), reason: opts.reason }, 'snoozed');
   ctx.out(`snoozed ${name} until ${toIso(until)}${opts.reason ? ` (${opts.reason})` : ''}\n`);
   return 0;
@@ -29,13 +24,7 @@ export async function snoozeCommand(ctx: CommandContext, target: string, opts: {
 /** `anomaly snoozes [--json]`: the snoozes in force. */
 export async function snoozesCommand(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   const now = ctx.now();
-  const store = StateStore.open(ctx.env.ANOMALY_STATE_DB);
-  let entries;
-  try {
-    entries = listSnoozes(store, now);
-  } finally {
-    store.close();
-  }
+  const entries = withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => listSnoozes(store, now));
   if (opts.json) {
     ctx.out(JSON.stringify(entries, null, 2) + '\n');
     return 0;
@@ -52,15 +41,10 @@ export async function snoozesCommand(ctx: CommandContext, opts: { json?: boolean
 /** `anomaly unsnooze <target>`: notifications resume at the next run. */
 export async function unsnoozeCommand(ctx: CommandContext, target: string): Promise<number> {
   const name = target.trim();
-  const store = StateStore.open(ctx.env.ANOMALY_STATE_DB);
-  let removed: boolean;
-  let active: string[];
-  try {
-    removed = unsnooze(store, name);
-    active = listSnoozes(store, ctx.now()).map((s) => s.target);
-  } finally {
-    store.close();
-  }
+  const { removed, active } = withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => ({
+    removed: unsnooze(store, name),
+    active: listSnoozes(store, ctx.now()).map((s) => s.target),
+  }));
   if (!removed) {
     const hint = active.length ? `snoozed now: ${active.join(', ')}` : 'nothing is snoozed';
     throw new UsageError(`unsnooze: ${JSON.stringify(name)} is not snoozed (${hint})`);

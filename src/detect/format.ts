@@ -1,5 +1,7 @@
 /** Numbers and times as they appear in alert messages ("reversed 18.7 % … 14:33–14:38 … (z = 41)"). */
 
+import { wallClockAt } from '../time.js';
+
 const NOT_A_NUMBER = 'n/a';
 
 /** A fraction as a percentage with a space before the sign: 0.187 → "18.7 %". */
@@ -39,25 +41,11 @@ function parseInstant(text: string): number {
   return ms;
 }
 
-const wallFormats = new Map<string, Intl.DateTimeFormat>();
-
+/** Date and hh:mm of an instant on the wall clock of `tz`. */
 function wallClock(ms: number, tz: string): { date: string; time: string } {
-  let f = wallFormats.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    wallFormats.set(tz, f);
-  }
-  const p: Record<string, string> = {};
-  for (const part of f.formatToParts(new Date(ms))) p[part.type] = part.value;
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  const w = wallClockAt(ms, tz);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { date: `${w.year}-${two(w.month)}-${two(w.day)}`, time: `${two(w.hour)}:${two(w.minute)}` };
 }
 
 export interface TimeRangeOptions {

@@ -29,6 +29,14 @@ export interface BuildOptions {
 export interface LoadedFile extends LoadResult {
   table: string;
   relPath: string;
+  /** Wall time of the load, milliseconds. */
+  ms: number;
+}
+
+export interface BuildResult {
+  files: LoadedFile[];
+  /** Wall time of creating the indexes, milliseconds. */
+  indexMs: number;
 }
 
 const SCHEMA_VERSION = '1';
@@ -68,7 +76,7 @@ function fsyncPath(path: string, flags: string): void {
   }
 }
 
-export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
+export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
   const { dbPath } = opts;
   mkdirSync(dirname(dbPath) || '.', { recursive: true });
   const lock = acquireLock(dbPath + '.init.lock', 'init-db');
@@ -79,8 +87,12 @@ export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
     const db = new Database(tmp);
     const loaded: LoadedFile[] = [];
     try {
-      // Nothing needs crash safety inside a file nobody else reads: a crash just leaves a stale temp.
+      // Nothing needs crash safety inside a file nobody else reads: a crash just leaves a stale temp,
+      // and any error discards the whole file. better-sqlite3's defensive mode silently refuses
+      // journal_mode=OFF, so it is lifted for that one statement.
+      db.unsafeMode(true);
       db.pragma('journal_mode = OFF');
+      db.unsafeMode(false);
       db.pragma('synchronous = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
       // Index sorts spill to temporary files instead of memory, and a small page cache (which also
@@ -90,17 +102,20 @@ export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
       db.exec(readDbSql('schema.sql'));
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
+        const started = performance.now();
         db.exec('BEGIN');
         try {
           const result = await loadFile(db, file, file.bytes, dates, (n) => bar.update(n));
           db.exec('COMMIT');
-          loaded.push({ ...result, table: file.spec.table, relPath: file.relPath });
+          loaded.push({ ...result, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started) });
         } finally {
           bar.finish();
         }
       }
+      const indexStart = performance.now();
       db.exec('BEGIN');
       db.exec(readDbSql('indexes.sql'));
+      const indexMs = Math.round(performance.now() - indexStart);
       const loadedAt = toDbTime(opts.now());
       const insertLoad = db.prepare(
         'INSERT INTO loads (table_name, file, source, bytes, rows, sha256, loaded_at, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -118,7 +133,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<LoadedFile[]> {
       fsyncPath(tmp, 'r+');
       renameSync(tmp, dbPath);
       fsyncPath(dirname(dbPath) || '.', 'r');
-      return loaded;
+      return { files: loaded, indexMs };
     } catch (error) {
       if (db.open) db.close();
       throw error;

@@ -23,7 +23,7 @@ export interface LoadResult extends StreamStats {
 
 /** Receives converted rows in batches of BATCH_ROWS (the last one may be shorter). */
 export interface RowSink {
-  /** `values` holds `count` rows; `lines[i]` is the line of row i. Both may be reused afterwards unless `fresh`. */
+  /** `values` holds `count` rows; `lines[i]` is the line of row i. The producer reuses both afterwards unless `keepsBatches`. */
   rows(values: unknown[], count: number, lines: Int32Array): void;
   /** True when the sink keeps the arrays it is given (so each batch needs new ones). */
   readonly keepsBatches: boolean;
