@@ -3,19 +3,11 @@
  * Shapes follow the known incidents in the shared sample data: a checkout outage at 08h–09h and
  * a `reversed` surge from 14:33.
  */
+import { mulberry32 } from '../../src/detect/random.js';
 import type { BaselinePoint, ChartData } from '../../src/types.js';
 
-/** mulberry32: tiny seeded PRNG. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The detectors' seeded PRNG, so the goldens are stable. */
+const seeded = mulberry32;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const DAY0 = Date.UTC(2023, 4, 15); // 2023-05-15
