@@ -55,7 +55,11 @@ export function runTable(results: CheckResult[]): string {
   for (const r of results) {
     if (r.status === 'error') details.push(`  ✗ ${r.check}: ${r.error}`);
     else if (r.status === 'skipped') details.push(`  – ${r.check}: skipped (${r.error ?? 'nothing to judge'})`);
-    for (const a of r.anomalies) details.push(`  ${icon(a.severity ?? r.severity)} ${r.check} · ${a.key}: ${a.message}`);
+    for (const a of r.anomalies) {
+      // Messages that already start with their key ("pos_b: sales dropped…") are not prefixed twice.
+      const text = a.message.startsWith(`${a.key}:`) || a.message.startsWith(`${a.key} `) ? a.message : `${a.key}: ${a.message}`;
+      details.push(`  ${icon(a.severity ?? r.severity)} ${r.check} · ${text}`);
+    }
   }
   if (details.length) out.push('', ...details);
   return out.join('\n') + '\n';
