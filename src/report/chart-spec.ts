@@ -195,8 +195,9 @@ function statusRateSpec(chart: Extract<ChartData, { kind: 'status_rate' }>, opts
         encoding: { x: { ...x, field: 'start' }, x2: { field: 'end' } },
       },
       {
+        // The window ends at the evaluation time (the right edge): label it on its left, clear of the legend.
         data: { values: [window] },
-        mark: { type: 'text', text: 'alert window', color: ALERT_RED, align: 'left', baseline: 'top', dx: 4, y: 4, fontSize: 11 },
+        mark: { type: 'text', text: 'alert window', color: ALERT_RED, align: 'right', baseline: 'top', dx: -4, y: 4, fontSize: 11 },
         encoding: { x: { ...x, field: 'start' } },
       },
       {
