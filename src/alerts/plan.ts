@@ -22,6 +22,11 @@ export interface PlanInput {
   charts?: Map<string, string>;
   /** Wall-clock time, for snoozes and the outbox's created_at (default Date.now()). */
   now?: number;
+  /**
+   * Every check in the configuration (not only those run). Firing alerts of a check that is no
+   * longer configured are resolved, instead of firing for ever.
+   */
+  configuredChecks?: ReadonlySet<string>;
 }
 
 export interface PlanSummary {
@@ -119,7 +124,7 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
   const due: DueAlert[] = [];
   const resolvedByDigest = new Map<number, ResolvedAlert[]>();
 
-  for (const result of input.results) {
+  for (const result of [...input.results, ...removedChecks(store, input.configuredChecks)]) {
     // A check that could not run says nothing about its alerts: they neither fire nor resolve.
     if (result.status !== 'ok' && result.status !== 'alert') continue;
     const policy = input.policies.get(result.check) ?? defaultPolicy(result);
@@ -317,4 +322,22 @@ function resolutionUpdate(store: StateStore, digestId: number, resolved: Resolve
     alerts,
     threadReply,
   };
+}
+
+/** A clean result for each check that has firing alerts but is gone from the configuration. */
+function removedChecks(store: StateStore, configured: ReadonlySet<string> | undefined): CheckResult[] {
+  if (!configured) return [];
+  const firing = store.db.prepare(`SELECT DISTINCT check_name FROM alerts WHERE state = 'firing'`).all() as { check_name: string }[];
+  return firing
+    .filter((r) => !configured.has(r.check_name))
+    .map((r) => ({
+      check: r.check_name,
+      type: 'removed',
+      description: 'check removed from the configuration',
+      status: 'ok' as const,
+      severity: 'info' as const,
+      anomalies: [],
+      metrics: {},
+      durationMs: 0,
+    }));
 }

@@ -54,7 +54,7 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
       recordRun(store, { runId, at, startedAt, finishedAt: ctx.now(), dryRun: Boolean(opts.dryRun), results });
       const notifications: NotifyReport = opts.dryRun
         ? { mode: 'dry-run', note: 'dry run: nobody notified, alert state unchanged' }
-        : await notify(ctx, store, runId, at, results, prepared.checks);
+        : await notify(ctx, store, runId, at, results, prepared.checks, new Set(prepared.all.map((c) => c.name)));
 
       if (opts.json) ctx.out(runJson(at, runId, results, notifications));
       else {
@@ -96,6 +96,7 @@ async function notify(
   at: number,
   results: CheckResult[],
   checks: CheckDefinition[],
+  configuredChecks: ReadonlySet<string>,
 ): Promise<NotifyReport> {
   const { createNotifiers } = await import('../notify/index.js');
   const { deliverWithRetry, retryPolicyFromEnv } = await import('../notify/retry.js');
@@ -135,6 +136,7 @@ async function notify(
     destinations: { ...(slackOn ? { slack: { defaultChannel: slackChannel! } } : {}), ...(notifiers.sheets ? { sheets: true } : {}) },
     charts,
     now: ctx.now(),
+    configuredChecks,
   });
   const policy = retryPolicyFromEnv(ctx.env);
   const drained = await drainOutbox(

@@ -232,4 +232,27 @@ describe('alert state across runs', () => {
     const r = await runAt(T0 + 3 * HOUR + 5 * MINUTE, [result('new_check', [])], new Map());
     expect(r.sent.map((n) => n.kind)).toEqual(['slack.update']);
   });
+
+  it('alerts of a check removed from the configuration are resolved, not left firing', async () => {
+    const firing = [result('status_rates', [anomaly('reversed')])];
+    await runAt(T0, firing);
+    // The check is gone from the config: the next run has no result for it.
+    const before = slack.sent.length;
+    planNotifications(store, {
+      runId: 'run-removed',
+      at: T0 + 5 * MINUTE,
+      results: [],
+      policies: new Map(),
+      destinations: SLACK,
+      now: T0 + 5 * MINUTE,
+      configuredChecks: new Set(['other_check']),
+    });
+    await drain(store, { slack }, T0 + 5 * MINUTE);
+    expect(alertRow(store, 'status_rates:reversed')).toMatchObject({ state: 'resolved' });
+    expect(slack.sent.slice(before).map((n) => n.kind)).toEqual(['slack.update']);
+    // With --only, a configured check that did not run keeps its alerts firing.
+    await runAt(T0 + 10 * MINUTE, firing);
+    planNotifications(store, { runId: 'run-only', at: T0 + 15 * MINUTE, results: [], policies: new Map(), destinations: SLACK, now: T0 + 15 * MINUTE, configuredChecks: new Set(['status_rates']) });
+    expect(alertRow(store, 'status_rates:reversed')).toMatchObject({ state: 'firing' });
+  });
 });
