@@ -10,6 +10,8 @@ WITH daily AS (
 )
 SELECT t.card_brand,
        t.orders,
+       :day_start AS window_start,
+       :at AS window_end,
        ROUND(100 * t.rate, 1) AS approval_pct,
        ROUND(100 * AVG(h.rate), 1) AS trailing_pct,
        ROUND(100 * (t.rate - AVG(h.rate)), 1) AS change_pp

@@ -19,6 +19,8 @@ history_days AS (
 )
 SELECT s.error_code,
        s.n AS declines,
+       :day_start AS window_start,
+       :at AS window_end,
        ROUND(100 * s.share, 1) AS share_pct,
        ROUND(100 * COALESCE(SUM(h.share), 0) / MAX((SELECT days FROM history_days), 1), 1) AS trailing_pct,
        ROUND(100 * (s.share - COALESCE(SUM(h.share), 0) / MAX((SELECT days FROM history_days), 1)), 1) AS change_pp

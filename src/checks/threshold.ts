@@ -79,7 +79,7 @@ export class ThresholdCheck implements CheckType<Params> {
         score: excess,
         message,
         severity,
-        rows: [row],
+        rows: [withoutColumns(row, [p.start_column, p.end_column])],
       });
     }
     return {
@@ -94,4 +94,11 @@ export class ThresholdCheck implements CheckType<Params> {
 
 function dbToIso(s: string): string {
   return s.length <= 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T') + 'Z';
+}
+
+/** The row as shown to people, without the columns that only carry the window. */
+function withoutColumns(row: Record<string, unknown>, columns: (string | undefined)[]): Record<string, unknown> {
+  const out = { ...row };
+  for (const c of columns) if (c) delete out[c];
+  return out;
 }
