@@ -41,6 +41,22 @@ export interface BuildResult {
 
 const SCHEMA_VERSION = '1';
 
+/**
+ * Indexes of indexes.sql built while loading rather than after it. transactions rows come in time
+ * order, so each created_date entry lands at the end of the index: that costs the insert less than
+ * sorting all of them afterwards (order_id is not ordered enough, and is left for afterwards).
+ */
+const DURING_LOAD = /\bON\s+transactions\s*\(\s*created_date\s*\)/i;
+
+/** indexes.sql as single statements: those to create before loading, and the rest. */
+export function splitIndexSql(sql: string): { before: string[]; after: string[] } {
+  const statements = sql
+    .split(';')
+    .map((s) => s.replace(/--.*$/gm, '').trim())
+    .filter((s) => s.length > 0);
+  return { before: statements.filter((s) => DURING_LOAD.test(s)), after: statements.filter((s) => !DURING_LOAD.test(s)) };
+}
+
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -100,6 +116,8 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       db.pragma('temp_store = FILE');
       db.pragma('cache_size = -8192');
       db.exec(readDbSql('schema.sql'));
+      const indexes = splitIndexSql(readDbSql('indexes.sql'));
+      for (const statement of indexes.before) db.exec(statement);
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         const started = performance.now();
@@ -114,7 +132,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       }
       const indexStart = performance.now();
       db.exec('BEGIN');
-      db.exec(readDbSql('indexes.sql'));
+      for (const statement of indexes.after) db.exec(statement);
       const indexMs = Math.round(performance.now() - indexStart);
       const loadedAt = toDbTime(opts.now());
       const insertLoad = db.prepare(

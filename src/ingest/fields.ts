@@ -11,6 +11,11 @@ export interface FieldKind {
   make(dates: DateParser): Convert;
   /** Why `raw` was rejected, and what was expected. */
   explain(raw: string): string;
+  /**
+   * For an enumeration: its values. Its converter then returns the value's index, not the text (a
+   * number is far cheaper to hand to SQLite than a string); the INSERT maps it back to the text.
+   */
+  readonly values?: readonly string[];
 }
 
 /** Integer text (optional minus, digits only, at most 15 digits) or undefined. */
@@ -70,10 +75,12 @@ export function text(opts: { nullable?: boolean } = {}): FieldKind {
   };
 }
 
+/** One of `values`; converts to the value's index in `values` (see FieldKind.values). */
 export function oneOf(values: readonly string[]): FieldKind {
-  const allowed = new Set(values);
+  const index = new Map(values.map((v, i) => [v, i]));
   return {
-    make: () => (raw) => (allowed.has(raw) ? raw : undefined),
+    values,
+    make: () => (raw) => index.get(raw),
     explain: () => `unknown value; expected one of ${values.join(', ')}`,
   };
 }

@@ -97,3 +97,40 @@ describe('UTF-8 checks', () => {
     expect(rows[2]).toEqual(['2', 'ok']);
   });
 });
+
+describe('enumerations and index order', () => {
+  it('stores enumerations (sent as value indexes) as their text, and refuses anything else', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { Inserter, BATCH_ROWS } = await import('../../src/ingest/inserter.js');
+    const { TRANSACTIONS } = await import('../../src/ingest/tables.js');
+    const { readDbSql } = await import('../../src/ingest/sql-file.js');
+    const db = new Database(':memory:');
+    db.exec(readDbSql('schema.sql'));
+    const ins = new Inserter(db, TRANSACTIONS);
+    const convert = TRANSACTIONS.columns.map((c) => c.kind.make(new DateParser('UTC', '2023-05-01')));
+    const rows = Array.from({ length: BATCH_ROWS + 1 }, (_, i) => [String(i + 1), '2023-05-01 10:00', ['auth', 'settle', 'void', 'refund'][i % 4]!, '7', i % 2 ? 'fail' : 'success']);
+    const values = rows.flatMap((r) => r.map((raw, c) => convert[c]!(raw)));
+    const lines = Int32Array.from(rows, (_, i) => i + 2);
+    ins.insert(values.slice(0, BATCH_ROWS * 5), BATCH_ROWS, lines, 0);
+    ins.insert(values.slice(BATCH_ROWS * 5), 1, lines, BATCH_ROWS);
+    const got = db.prepare('SELECT transaction_type t, transaction_status s, typeof(transaction_type) tt FROM transactions ORDER BY id').all() as { t: string; s: string; tt: string }[];
+    expect(got.map((r) => [r.t, r.s, r.tt])).toEqual(rows.map((r) => [r[2], r[4], 'text']));
+    let caught: unknown;
+    try {
+      ins.insert([9999, '2023-05-01 10:00:00', 4, 7, 0], 1, lines, 0);
+    } catch (error) {
+      caught = error;
+    }
+    expect(String(((caught as { cause?: unknown } | undefined)?.cause as Error | undefined)?.message)).toMatch(/NOT NULL/);
+    db.close();
+  });
+
+  it('builds only the transactions created_date index during the load', async () => {
+    const { splitIndexSql } = await import('../../src/ingest/build-db.js');
+    const { readDbSql } = await import('../../src/ingest/sql-file.js');
+    const { before, after } = splitIndexSql(readDbSql('indexes.sql'));
+    expect(before).toEqual(['CREATE INDEX transactions_created_date ON transactions (created_date)']);
+    expect(after).toHaveLength(4);
+    expect(after.join(';')).not.toMatch(/--|transactions \(created_date\)/);
+  });
+});
