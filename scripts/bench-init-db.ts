@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/detect/random.js';
 
 /**
  * Benchmark: `anomaly init-db` against the sqlite3 CLI's `.import` on the same generated
@@ -18,23 +19,11 @@ export interface BenchResult {
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), existsSync(fileURLToPath(new URL('../package.json', import.meta.url))) ? '..' : '../..');
 
-/** A small seeded generator (mulberry32) so every run writes the same file. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const TYPES = ['auth', 'auth', 'auth', 'settle', 'settle', 'void', 'refund'];
 
 /** Writes `rows` transactions: ids 1..N, time moving forward 0-2 s a row, US-short and ISO dates mixed by day. */
 export async function writeTransactionsCsv(path: string, rows: number, seed = 42): Promise<number> {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed); // seeded: every run writes the same file
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let bytes = 0;
   let t = Date.UTC(2023, 4, 1);

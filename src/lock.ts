@@ -9,7 +9,8 @@ export interface Lock {
   release(): void;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readSqlFile } from './sql-file.js';
+import { readSqlFile } from '../sql-file.js';
 
 /** The schema version this code writes; an older file is upgraded by state.sql's idempotent DDL. */
 export const STATE_SCHEMA_VERSION = 1;

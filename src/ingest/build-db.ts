@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { acquireLock } from '../lock.js';
+import { acquireLock, isRunning } from '../lock.js';
 import { toDbTime } from '../time.js';
 import { DateParser } from './dates.js';
 import type { InputFile } from './inputs.js';
 import { loadFile } from './load-file.js';
 import type { LoadResult } from './load-file.js';
 import { ProgressBar } from './progress.js';
-import { readDbSql } from './sql-file.js';
+import { readSqlFile } from '../sql-file.js';
 
 /**
  * Builds the data database beside the target (`<db>.tmp-<pid>`) and renames it over the target only
@@ -55,15 +55,6 @@ export function splitIndexSql(sql: string): { before: string[]; after: string[] 
     .map((s) => s.replace(/--.*$/gm, '').trim())
     .filter((s) => s.length > 0);
   return { before: statements.filter((s) => DURING_LOAD.test(s)), after: statements.filter((s) => !DURING_LOAD.test(s)) };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes `<db>.tmp-<pid>` files (and their journals) left by runs that died. Call under the lock. */
@@ -115,8 +106,8 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       // bounds the sorter's memory) keeps RSS flat for big files at no measurable cost in speed.
       db.pragma('temp_store = FILE');
       db.pragma('cache_size = -8192');
-      db.exec(readDbSql('schema.sql'));
-      const indexes = splitIndexSql(readDbSql('indexes.sql'));
+      db.exec(readSqlFile('../db/schema.sql', import.meta.url));
+      const indexes = splitIndexSql(readSqlFile('../db/indexes.sql', import.meta.url));
       for (const statement of indexes.before) db.exec(statement);
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);

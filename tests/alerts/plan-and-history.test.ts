@@ -10,7 +10,7 @@ import {
   planNotifications,
   recordRun,
 } from '../../src/alerts/index.js';
-import { readSqlFile } from '../../src/alerts/sql-file.js';
+import { readSqlFile } from '../../src/sql-file.js';
 import type { Anomaly } from '../../src/types.js';
 import { HOUR, MINUTE } from '../../src/time.js';
 import type { SheetsAppend } from './helpers.js';

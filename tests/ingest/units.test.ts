@@ -103,9 +103,9 @@ describe('enumerations and index order', () => {
     const { default: Database } = await import('better-sqlite3');
     const { Inserter, BATCH_ROWS } = await import('../../src/ingest/inserter.js');
     const { TRANSACTIONS } = await import('../../src/ingest/tables.js');
-    const { readDbSql } = await import('../../src/ingest/sql-file.js');
+    const { readSqlFile } = await import('../../src/sql-file.js');
     const db = new Database(':memory:');
-    db.exec(readDbSql('schema.sql'));
+    db.exec(readSqlFile('db/schema.sql', new URL('../../src/', import.meta.url).href));
     const ins = new Inserter(db, TRANSACTIONS);
     const convert = TRANSACTIONS.columns.map((c) => c.kind.make(new DateParser('UTC', '2023-05-01')));
     const rows = Array.from({ length: BATCH_ROWS + 1 }, (_, i) => [String(i + 1), '2023-05-01 10:00', ['auth', 'settle', 'void', 'refund'][i % 4]!, '7', i % 2 ? 'fail' : 'success']);
@@ -127,8 +127,8 @@ describe('enumerations and index order', () => {
 
   it('builds only the transactions created_date index during the load', async () => {
     const { splitIndexSql } = await import('../../src/ingest/build-db.js');
-    const { readDbSql } = await import('../../src/ingest/sql-file.js');
-    const { before, after } = splitIndexSql(readDbSql('indexes.sql'));
+    const { readSqlFile } = await import('../../src/sql-file.js');
+    const { before, after } = splitIndexSql(readSqlFile('db/indexes.sql', new URL('../../src/', import.meta.url).href));
     expect(before).toEqual(['CREATE INDEX transactions_created_date ON transactions (created_date)']);
     expect(after).toHaveLength(4);
     expect(after.join(';')).not.toMatch(/--|transactions \(created_date\)/);
