@@ -5,7 +5,7 @@ import { mad, mean, median } from '../detect/stats.js';
 import { parseDuration, toIso, HOUR, MINUTE } from '../time.js';
 import type { Anomaly } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
-import { minuteSeriesFor } from './minute-series.js';
+import { completeMinutesWindow, minuteSeriesFor } from './minute-series.js';
 import type { MinuteSeries } from './minute-series.js';
 import { durationParam } from './param-helpers.js';
 
@@ -56,8 +56,7 @@ export class IsolationForestCheck implements CheckType<Params> {
     const historyMs = parseDuration(p.history)!;
     const windowMs = parseDuration(p.window)!;
     const refitMs = parseDuration(p.refit)!;
-    const windowEnd = Math.floor(ctx.at / MINUTE) * MINUTE;
-    const windowStart = windowEnd - windowMs;
+    const { start: windowStart, end: windowEnd } = completeMinutesWindow(ctx.at, windowMs);
     const chartFrom = windowEnd - p.chart_hours * HOUR;
     // Fit on history ending at a refit boundary, so consecutive replay steps share one model.
     const fitEnd = Math.floor(windowStart / refitMs) * refitMs;

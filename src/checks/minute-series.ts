@@ -124,3 +124,9 @@ export function minuteSeriesFor(
   }
   return series;
 }
+
+/** The last `windowMs` of complete minutes before `at` (the current minute is still filling). */
+export function completeMinutesWindow(at: number, windowMs: number): { start: number; end: number } {
+  const end = Math.floor(at / MINUTE) * MINUTE;
+  return { start: end - windowMs, end };
+}

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { checkTypes } from './registry.js';
 import type { CheckDefinition, CheckType } from './check-type.js';
 import { loadChecksFile, selectChecks } from '../config/checks-file.js';
-import { SqliteEngine } from '../db/sqlite-engine.js';
+import { SqliteEngine, parameterNames } from '../db/sqlite-engine.js';
 import type { QueryEngine } from '../db/engine.js';
 import { ConfigError, InputMissingError } from '../errors.js';
 
@@ -31,11 +31,19 @@ export async function prepareChecks(opts: { config: string; db: string; only?: s
   }
   const engine = SqliteEngine.open(dbPath);
   for (const check of checks) {
+    const key = check.sqlSource.includes('inline sql') ? 'sql' : `sql_file (${check.sqlSource})`;
+    const provided = types.get(check.type)!.sqlParameters;
+    const unknown = parameterNames(check.sql).filter((n) => !provided.includes(n));
+    if (unknown.length) {
+      await engine.close();
+      throw new ConfigError(
+        `${opts.config}: check "${check.name}": ${key}: uses ${unknown.map((n) => ':' + n).join(', ')}, which a ${check.type} check does not provide (it provides ${provided.map((n) => ':' + n).join(', ')})`,
+      );
+    }
     try {
       await engine.validate(check.sql);
     } catch (error) {
       await engine.close();
-      const key = check.sqlSource.includes('inline sql') ? 'sql' : `sql_file (${check.sqlSource})`;
       throw new ConfigError(`${opts.config}: check "${check.name}": ${key}: the SQL does not prepare against ${opts.db}: ${(error as Error).message}`);
     }
   }

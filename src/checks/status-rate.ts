@@ -5,7 +5,7 @@ import { median } from '../detect/stats.js';
 import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
 import type { Anomaly, ChartData, Severity } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
-import { minuteSeriesFor } from './minute-series.js';
+import { completeMinutesWindow, minuteSeriesFor } from './minute-series.js';
 import { durationParam } from './param-helpers.js';
 
 
@@ -88,8 +88,7 @@ export class StatusRateCheck implements CheckType<Params> {
     const p = check.params;
     const windowMs = parseDuration(p.window)!;
     const trailingMs = parseDuration(p.trailing)!;
-    const windowEnd = Math.floor(ctx.at / MINUTE) * MINUTE; // the current minute is still filling
-    const windowStart = windowEnd - windowMs;
+    const { start: windowStart, end: windowEnd } = completeMinutesWindow(ctx.at, windowMs);
     const chartFrom = windowEnd - p.chart_hours * HOUR;
 
     const chunks: Chunk[] = [];

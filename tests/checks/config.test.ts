@@ -71,6 +71,14 @@ describe('checks file validation (exit 78, naming file, line, check and key)', (
     expect(r.stderr).toMatch(/check "c5": sql_file \(.*bad\.sql\): the SQL does not prepare .*no such table: ordrs/);
   });
 
+  it('SQL using a parameter its check type does not provide', async () => {
+    const ws = await loadedWorkspace();
+    const cfg = configIn(ws.dir, `checks:\n  - name: c6\n    type: status_rate\n    description: d\n    sql: SELECT minute, status, count FROM transaction_status WHERE minute < :at\n`);
+    const r = await ws.cli('run', '--config', cfg, '--dry-run');
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/check "c6": sql: uses :at, which a status_rate check does not provide \(it provides :from, :to\)/);
+  });
+
   it('duplicate names and invalid YAML', async () => {
     const ws = await loadedWorkspace();
     const dup = configIn(ws.dir, `checks:${GOOD_CHECK}${GOOD_CHECK}`);
