@@ -70,17 +70,7 @@ export class MinuteSeries {
     return { byStatus, total, minutes, emptyMinutes };
   }
 
-  /** Whether any minute in [from, to) has rows (distinguishes "no history" from "quiet"). */
-  hasData(from: number, to: number): boolean {
-    for (let t = from; t < to; t += MINUTE) if (this.minutes.has(t)) return true;
-    return false;
-  }
 
-  /** Drops minutes before `t` (keeps memory bounded during long replays). */
-  forgetBefore(t: number): void {
-    for (const k of this.minutes.keys()) if (k < t) this.minutes.delete(k);
-    this.loaded = this.loaded.filter(([, b]) => b > t).map(([a, b]) => [Math.max(a, t), b] as [number, number]);
-  }
 
   private gaps(from: number, to: number): [number, number][] {
     const out: [number, number][] = [];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatNumber, formatPercent, formatTimeRange, formatZ } from '../detect/format.js';
-import { judgeRate, judgeVolume } from '../detect/rate.js';
+import { judgeRate, judgeVolume, rateAlertShare } from '../detect/rate.js';
 import { median } from '../detect/stats.js';
 import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
 import type { Anomaly, ChartData, Severity } from '../types.js';
@@ -165,9 +165,9 @@ export class StatusRateCheck implements CheckType<Params> {
       metrics[`${status}_share`] = round4(verdict.share);
       metrics[`${status}_expected_share`] = round4(verdict.expectedShare);
       metrics[`${status}_z`] = Math.round(verdict.z * 10) / 10;
-      const perMinute = Math.max(1, win.total / Math.max(1, win.minutes));
-      const sd = Math.sqrt((verdict.expectedShare * (1 - verdict.expectedShare)) / perMinute);
-      bands.push({ status, expected: verdict.expectedShare, upper: Math.min(1, verdict.expectedShare + rule.z * sd) });
+      // The band reaches up to the lowest share that would alert over this window.
+      const upper = Math.max(rateAlertShare(verdict.expectedShare, win.total, rule.z, rule.min_ratio), rule.min_share);
+      bands.push({ status, expected: verdict.expectedShare, upper: Math.min(1, upper) });
       if (!verdict.alert || win.total === 0 || verdict.share < rule.min_share) continue;
       const severity: Severity = rule.severity ?? (verdict.z >= 2 * rule.z && verdict.share >= 5 * verdict.expectedShare ? 'critical' : check.severity);
       anomalies.push({

@@ -46,37 +46,6 @@ export function mad(xs: readonly number[]): number {
 }
 
 /**
- * Complementary error function, Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7
- * everywhere, so far tails stay accurate in relative terms).
- */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/** Standard normal cumulative distribution Φ(z). */
-export function normalCdf(z: number): number {
-  if (Number.isNaN(z)) return NaN;
-  if (z === Infinity) return 1;
-  if (z === -Infinity) return 0;
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
-/**
  * Signed z-score of a Poisson count against its expected value, using Anscombe's
  * variance-stabilising transform: z = 2·(√(obs + 3/8) − √(exp + 3/8)).
  * Unlike (obs − exp)/√exp it stays finite when exp is 0 and is close to normal for small counts.
@@ -111,14 +80,3 @@ export function binomialZ(k: number, n: number, p: number, opts: BinomialZOption
   return (Math.sign(diff) * corrected) / Math.sqrt(n * pp * (1 - pp));
 }
 
-/** Wilson score interval for a binomial proportion k/n; [0, 1] when n is 0. */
-export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; high: number } {
-  if (!(n >= 0) || !(k >= 0) || k > n) throw new RangeError(`wilsonInterval: need 0 ≤ k ≤ n (got k=${k}, n=${n})`);
-  if (n === 0) return { low: 0, high: 1 };
-  const p = k / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
-}

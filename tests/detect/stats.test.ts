@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialZ, mad, mean, median, normalCdf, poissonZ, quantile, wilsonInterval } from '../../src/detect/stats.js';
+import { binomialZ, mad, mean, median, poissonZ, quantile } from '../../src/detect/stats.js';
 
 describe('median / mean / quantile / mad', () => {
   it('median of odd and even counts, unsorted input untouched', () => {
@@ -35,23 +35,6 @@ describe('median / mean / quantile / mad', () => {
   });
 });
 
-describe('normalCdf', () => {
-  it('matches tabulated values', () => {
-    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
-    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
-    expect(normalCdf(-1)).toBeCloseTo(0.158655254, 6);
-    expect(normalCdf(3)).toBeCloseTo(0.998650102, 6);
-    // Far tail keeps relative accuracy: Φ(-6) = 9.865876e-10.
-    expect(normalCdf(-6) / 9.865876e-10).toBeCloseTo(1, 4);
-  });
-
-  it('is symmetric and saturates', () => {
-    for (const z of [0.3, 1.7, 4.2]) expect(normalCdf(z) + normalCdf(-z)).toBeCloseTo(1, 9);
-    expect(normalCdf(Infinity)).toBe(1);
-    expect(normalCdf(-Infinity)).toBe(0);
-    expect(normalCdf(-40)).toBe(0);
-  });
-});
 
 describe('poissonZ (Anscombe)', () => {
   it('is 2(√(obs+3/8) − √(exp+3/8)), signed', () => {
@@ -98,31 +81,3 @@ describe('binomialZ', () => {
   });
 });
 
-describe('wilsonInterval', () => {
-  it('matches the textbook value', () => {
-    // 10 of 100, 95 %: [0.0552, 0.1744].
-    const { low, high } = wilsonInterval(10, 100);
-    expect(low).toBeCloseTo(0.0552, 4);
-    expect(high).toBeCloseTo(0.1744, 4);
-  });
-
-  it('stays inside [0, 1] at the edges and narrows with more data', () => {
-    const zero = wilsonInterval(0, 20);
-    expect(zero.low).toBe(0);
-    expect(zero.high).toBeGreaterThan(0.1);
-    const all = wilsonInterval(20, 20);
-    expect(all.high).toBe(1);
-    expect(all.low).toBeLessThan(0.9);
-    expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 });
-    const small = wilsonInterval(5, 50);
-    const large = wilsonInterval(500, 5000);
-    expect(large.high - large.low).toBeLessThan(small.high - small.low);
-  });
-
-  it('widens with z', () => {
-    const w95 = wilsonInterval(30, 200);
-    const w99 = wilsonInterval(30, 200, 2.576);
-    expect(w99.low).toBeLessThan(w95.low);
-    expect(w99.high).toBeGreaterThan(w95.high);
-  });
-});
