@@ -1,4 +1,4 @@
-import { startOfDay, toDbTime, dayString, DAY } from '../time.js';
+import { startOfDay, toDbTime, dayString, DAY, HOUR } from '../time.js';
 import type { Params } from '../db/engine.js';
 
 /**
@@ -11,7 +11,9 @@ export function commonSqlParams(at: number, tz: string): Params {
   return {
     at: toDbTime(at),
     day_start: toDbTime(dayStart),
-    day_end: toDbTime(startOfDay(dayStart + DAY + 3_600_000 * 3, tz)),
+    // A day can last 23 or 25 hours where clocks change: the next day starts at the start of the
+    // day that contains 27 hours later.
+    day_end: toDbTime(startOfDay(dayStart + DAY + 3 * HOUR, tz)),
     day: dayString(at, tz),
   };
 }

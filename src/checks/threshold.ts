@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatNumber } from '../detect/format.js';
 import type { Anomaly, Severity } from '../types.js';
-import { toIso, HOUR } from '../time.js';
+import { fromDbTime, toIso, HOUR } from '../time.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { toNumber } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS, fillTemplate } from './sql-params.js';
@@ -92,8 +92,9 @@ export class ThresholdCheck implements CheckType<Params> {
 }
 
 
+/** A stored timestamp (or a bare `YYYY-MM-DD` day) as ISO. */
 function dbToIso(s: string): string {
-  return s.length <= 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T') + 'Z';
+  return toIso(fromDbTime(s.length <= 10 ? `${s} 00:00:00` : s));
 }
 
 /** The row as shown to people, without the columns that only carry the window. */

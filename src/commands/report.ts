@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { prepareChecks } from '../checks/prepare.js';
 import { evaluateChecks } from '../checks/run-checks.js';
@@ -85,8 +85,8 @@ export async function reportCommand(ctx: CommandContext, opts: { at?: string; ou
   const { renderReportHtml } = await import('../report/html.js');
   const html = await renderReportHtml({ generatedAt: toIso(ctx.now()), at: toIso(at), runId, tz: ctx.env.ANOMALY_TZ, results, history });
   mkdirSync(dirname(outPath), { recursive: true });
+  // Written beside and renamed, so a browser never opens half a page.
   writeFileSync(outPath + '.tmp', html);
-  const { renameSync } = await import('node:fs');
   renameSync(outPath + '.tmp', outPath);
   ctx.out(`report written to ${outPath} (${results.length} checks, ${runId ? `run ${runId}` : `evaluated as of ${toIso(at)}`})\n`);
   return 0;

@@ -50,28 +50,30 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const errors: ReplayResult['errors'] = [];
   const carried = new Map<string, { bucket: number; result: CheckResult }>();
   const total = Math.floor((opts.to - opts.from) / opts.stepMs) + 1;
+  // Checks whose type changes at most once per cadence longer than the step: evaluated once a cadence.
+  const cadenceOf = new Map<string, number>();
+  for (const check of opts.checks) {
+    const cadence = opts.types.get(check.type)?.replayCadenceMs ?? 0;
+    if (cadence > opts.stepMs) cadenceOf.set(check.name, cadence);
+  }
 
   for (let i = 0; i < total; i++) {
     const at = opts.from + i * opts.stepMs;
     const results: CheckResult[] = [];
     const due: CheckDefinition[] = [];
     for (const check of opts.checks) {
-      const cadence = opts.types.get(check.type)?.replayCadenceMs ?? 0;
-      if (cadence > opts.stepMs) {
-        const bucket = Math.floor(at / cadence);
-        const prev = carried.get(check.name);
-        if (prev && prev.bucket === bucket) {
-          results.push(prev.result);
-          continue;
-        }
+      const cadence = cadenceOf.get(check.name);
+      const prev = carried.get(check.name);
+      if (cadence !== undefined && prev && prev.bucket === Math.floor(at / cadence)) {
+        results.push(prev.result);
+        continue;
       }
       due.push(check);
     }
     const fresh = await evaluateChecks(due, opts.types, { engine: opts.engine, at, tz: opts.tz, log: opts.log, cache, charts: false });
     for (const r of fresh) {
-      const check = opts.checks.find((c) => c.name === r.check)!;
-      const cadence = opts.types.get(check.type)?.replayCadenceMs ?? 0;
-      if (cadence > opts.stepMs) carried.set(r.check, { bucket: Math.floor(at / cadence), result: r });
+      const cadence = cadenceOf.get(r.check);
+      if (cadence !== undefined) carried.set(r.check, { bucket: Math.floor(at / cadence), result: r });
       if (r.status === 'error') errors.push({ check: r.check, at, error: r.error ?? 'error' });
     }
     results.push(...fresh);
