@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Env } from './config/env.js';
-import { AppError, ExitCode } from './errors.js';
+import { AppError, ExitCode, UsageError } from './errors.js';
 import { scrubSecrets } from './secrets.js';
 import type { CommandContext } from './commands/context.js';
 import type { ReplayCommandOptions } from './commands/replay.js';
@@ -18,8 +18,41 @@ export interface CliIo {
   stderr?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** A person is at a terminal (stderr is a TTY): progress bars and warnings on stderr. */
   interactive?: boolean;
+  /** Colours are allowed (a TTY, NO_COLOR unset); --no-color turns them off either way. */
+  color?: boolean;
   now?: () => number;
+}
+
+/**
+ * Writes to a process stream, going quiet once its reader has gone (`anomaly run | head -1`):
+ * EPIPE is not an error worth a stack trace, and the command still finishes its work (state,
+ * lock) and exits with its own code.
+ */
+const closedStreams = new WeakSet<NodeJS.WriteStream>();
+function processWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') closedStreams.add(stream);
+      else throw error;
+    });
+  }
+  return (text) => {
+    if (!closedStreams.has(stream)) stream.write(text);
+  };
+}
+
+/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+export function colorAllowed(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return isTty && env.TERM !== 'dumb';
+}
+
+/** Commander's `error: unknown option …` in this CLI's one error format: `anomaly: unknown option …`. */
+function commanderError(text: string): string {
+  return text.replace(/^error: /, 'anomaly: ');
 }
 
 /** The package version; package.json is one level up from src/ and two from dist/src/. */
@@ -38,13 +71,20 @@ function version(): string {
 interface GlobalOptions {
   logLevel?: string;
   verbose?: boolean;
+  quiet?: boolean;
+  /** false with --no-color. */
+  color?: boolean;
 }
 
 /** Runs the CLI with `argv` (as process.argv: node, script, ...args) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
-  const stdout = io.stdout ?? ((t: string) => void process.stdout.write(t));
-  const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
+  const stdout = io.stdout ?? processWriter(process.stdout);
+  const stderr = io.stderr ?? processWriter(process.stderr);
   const interactive = io.interactive ?? Boolean(process.stderr.isTTY);
+  const envForColor = io.env ?? process.env;
+  const colorOut = io.color ?? colorAllowed(envForColor, Boolean(process.stdout.isTTY));
+  const colorErr = io.color ?? colorAllowed(envForColor, Boolean(process.stderr.isTTY));
+  const noColorFlag = argv.includes('--no-color');
   let verbose = argv.includes('--verbose');
   let secrets: string[] = [];
   let exitCode: number = ExitCode.ok;
@@ -53,37 +93,67 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     .description('Watch payment data for anomalies: load CSV exports, run SQL-backed checks, alert on Slack and Google Sheets.')
     .version(version(), '-V, --version')
     .addOption(new Option('--log-level <level>', 'log level (overrides ANOMALY_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .option('--verbose', 'print stack traces with errors')
+    .option('--verbose', 'print stack traces with errors (and info log lines on a terminal)')
+    .option('-q, --quiet', 'print only errors (stdout stays empty unless --json)')
+    .option('--no-color', 'no colours on any stream (also: NO_COLOR=1)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: stdout, writeErr: stderr });
+    .configureOutput({
+      writeOut: stdout,
+      writeErr: stderr,
+      outputError: (text, write) => write(commanderError(text)),
+      getOutHasColors: () => colorOut && !noColorFlag,
+      getErrHasColors: () => colorErr && !noColorFlag,
+    })
+    .addHelpText(
+      'after',
+      examples([
+        ['anomaly init-db && anomaly run --dry-run', 'load the CSV exports in data/, then evaluate every check without notifying anyone'],
+        ['anomaly run --quiet', 'what cron runs: silent unless something fails (see the exit codes in docs/commands.md)'],
+        ['anomaly doctor', 'check the configuration, the database, Slack and Google Sheets access'],
+      ]),
+    );
 
   /** Builds the context for a command and runs it, mapping errors to exit codes. */
   const run = (fn: (ctx: CommandContext, ...args: never[]) => Promise<number | void>) =>
     async (...args: unknown[]) => {
       const globals = program.opts<GlobalOptions>();
       verbose = Boolean(globals.verbose);
+      const quiet = Boolean(globals.quiet);
+      const color = globals.color !== false;
+      // The action's own options sit before the Command object at the end of its arguments.
+      const json = Boolean((args[args.length - 2] as { json?: boolean } | undefined)?.json);
       // Configuration and logging load only when a command runs: `--help` stays fast.
       const { loadEnv } = await import('./config/env.js');
       const { createLogger, setPrettyFactory } = await import('./log.js');
       const env: Env = loadEnv(io.env ?? process.env, io.cwd ?? process.cwd());
       secrets = [env.SLACK_ALERT_BOT_TOKEN ?? ''].filter(Boolean);
-      if (interactive) {
+      // Under --quiet the command's own `anomaly: …` lines are the errors shown; the log has the rest.
+      const prettyLogs = interactive && !quiet;
+      if (prettyLogs) {
         const pretty = (await import('pino-pretty')).default;
         setPrettyFactory(pretty as unknown as (o: object) => { write(s: string): unknown });
       }
+      const level = globals.logLevel ?? env.ANOMALY_LOG_LEVEL;
       const log = createLogger({
-        level: globals.logLevel ?? env.ANOMALY_LOG_LEVEL,
+        level,
         logDir: env.ANOMALY_LOG_DIR,
-        pretty: interactive,
+        pretty: prettyLogs,
+        // On a terminal the command's output is the answer; log lines there are only what needs a
+        // person's attention (everything is in the log file). --verbose shows the configured level.
+        prettyLevel: verbose ? level : 'warn',
+        color: color && colorErr,
         secrets,
       });
       const ctx: CommandContext = {
         env,
         log,
-        out: (t) => stdout(scrubSecrets(t, secrets)),
-        err: (t) => stderr(scrubSecrets(t, secrets)),
-        interactive,
+        out: quiet && !json ? () => {} : (t) => stdout(scrubSecrets(t, secrets)),
+        err: quiet ? () => {} : (t) => stderr(scrubSecrets(t, secrets)),
+        error: (t) => stderr(scrubSecrets(t, secrets)),
+        interactive: interactive && !quiet,
+        color: color && colorOut,
+        quiet,
         now: io.now ?? Date.now,
       };
       const code = await (fn as (ctx: CommandContext, ...a: unknown[]) => Promise<number | void>)(ctx, ...args);
@@ -91,6 +161,24 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     };
 
   registerCommands(program, run);
+  program
+    .command('completion')
+    .description('print a shell completion script (bash or zsh)')
+    .argument('<shell>', 'bash or zsh')
+    .addHelpText(
+      'after',
+      examples([
+        ['source <(anomaly completion bash)', 'complete commands and flags in this bash session (add it to ~/.bashrc to keep it)'],
+        ['anomaly completion zsh > "${fpath[1]}/_anomaly"', 'install for zsh (then restart the shell)'],
+      ]),
+    )
+    .action(async (shell: string) => {
+      const { COMPLETION_SHELLS, completionScript } = await import('./completion.js');
+      if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {
+        throw new UsageError(`completion: unknown shell ${JSON.stringify(shell)}; use ${COMPLETION_SHELLS.join(' or ')}`);
+      }
+      stdout(completionScript(program, shell as 'bash' | 'zsh'));
+    });
 
   try {
     await program.parseAsync(argv);
@@ -110,6 +198,11 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   return exitCode;
 }
 
+/** The "Examples:" block every --help ends with. */
+function examples(list: [command: string, what: string][]): string {
+  return '\nExamples:\n' + list.map(([c, w]) => `  $ ${c}\n      ${w}`).join('\n');
+}
+
 type Runner = (fn: (ctx: CommandContext, ...args: never[]) => Promise<number | void>) => (...args: unknown[]) => Promise<void>;
 
 function registerCommands(program: Command, run: Runner): void {
@@ -119,6 +212,10 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--data-dir <dir>', 'directory holding the CSV files (default: ANOMALY_DATA_DIR or data)')
     .option('--db <path>', 'database file to (re)build (default: ANOMALY_DB or data/anomaly.db)')
     .option('--date <YYYY-MM-DD>', 'the day that date-less files (checkout/, transaction_status/) cover (default: today in ANOMALY_TZ)')
+    .addHelpText('after', examples([
+      ['anomaly init-db', 'load data/*.csv into data/anomaly.db (the old database stays until the new one is complete)'],
+      ['anomaly init-db --data-dir /exports/today --date 2026-11-20', 'load another folder; date-less checkout/ and transaction_status/ files cover 2026-11-20'],
+    ]))
     .action(run(async (ctx, opts: { dataDir?: string; db?: string; date?: string }) => {
       const { initDbCommand } = await import('./commands/init-db.js');
       return initDbCommand(ctx, opts);
@@ -134,6 +231,11 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
     .option('--fail-on-alert', 'exit 1 when any check alerts (and nothing worse happened)')
+    .addHelpText('after', examples([
+      ['anomaly run --dry-run --at 2026-11-20T15:00:00Z', 'evaluate the demo moment without notifying anyone or changing alert state'],
+      ["anomaly run --only transaction_status_rates --json | jq '.summary'", 'one check, machine-readable (schemaVersion, fingerprints, summary)'],
+      ['anomaly run --quiet', 'for cron: prints nothing unless a check or a delivery fails; the exit code says what happened'],
+    ]))
     .action(run(async (ctx, opts: RunOptions) => {
       const { runCommand } = await import('./commands/run.js');
       return runCommand(ctx, opts);
@@ -144,6 +246,10 @@ function registerCommands(program: Command, run: Runner): void {
     .description('list the configured checks with type, description and destinations')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples([
+      ['anomaly checks', 'every configured check with its type, severity and destinations'],
+      ['anomaly checks --json --config other.yaml', 'another checks file, as JSON'],
+    ]))
     .action(run(async (ctx, opts: { config?: string; json?: boolean }) => {
       const { checksCommand } = await import('./commands/checks.js');
       return checksCommand(ctx, opts);
@@ -154,8 +260,15 @@ function registerCommands(program: Command, run: Runner): void {
     .description('stop notifying a check or one alert fingerprint for a while (it keeps being evaluated)')
     .argument('<target>', 'a check name or a fingerprint such as unfinished_orders:merchant 4')
     .requiredOption('--for <duration>', 'how long, e.g. 30m, 2h, 1d')
+    .option('--config <file>', 'checks file naming the checks (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--reason <text>', 'why (shown by `anomaly snoozes`)')
-    .action(run(async (ctx, target: string, opts: { for: string; reason?: string }) => {
+    .option('--author <name>', 'who snoozed it (default: $USER; shown by `anomaly snoozes`)')
+    .option('--force', 'snooze a fingerprint that has not fired yet')
+    .addHelpText('after', examples([
+      ["anomaly snooze unfinished_orders --for 2h --reason 'settlement batch late' --author ana", 'hold back every alert of a check for two hours'],
+      ["anomaly snooze 'unfinished_orders:merchant 7' --for 1d", 'one alert only (the fingerprint `anomaly run --json` prints)'],
+    ]))
+    .action(run(async (ctx, target: string, opts: { for: string; reason?: string; author?: string; force?: boolean; config?: string }) => {
       const { snoozeCommand } = await import('./commands/snooze.js');
       return snoozeCommand(ctx, target, opts);
     }));
@@ -164,6 +277,10 @@ function registerCommands(program: Command, run: Runner): void {
     .command('snoozes')
     .description('list active snoozes')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples([
+      ['anomaly snoozes', 'the snoozes in force: target, until, author, reason'],
+      ['anomaly snoozes --json', 'the same as JSON'],
+    ]))
     .action(run(async (ctx, opts: { json?: boolean }) => {
       const { snoozesCommand } = await import('./commands/snooze.js');
       return snoozesCommand(ctx, opts);
@@ -173,6 +290,10 @@ function registerCommands(program: Command, run: Runner): void {
     .command('unsnooze')
     .description('end a snooze now')
     .argument('<target>', 'the snoozed check name or fingerprint')
+    .addHelpText('after', examples([
+      ['anomaly unsnooze unfinished_orders', 'notify again from the next run'],
+      ["anomaly unsnooze 'unfinished_orders:merchant 7'", 'end the snooze of one alert'],
+    ]))
     .action(run(async (ctx, target: string) => {
       const { unsnoozeCommand } = await import('./commands/snooze.js');
       return unsnoozeCommand(ctx, target);
@@ -183,6 +304,10 @@ function registerCommands(program: Command, run: Runner): void {
     .description('show notifications waiting to be delivered (oldest first)')
     .option('--json', 'print JSON')
     .option('--all', 'include recently sent and expired items')
+    .addHelpText('after', examples([
+      ['anomaly outbox', 'notifications still waiting for delivery (the next run sends them first)'],
+      ['anomaly outbox --all --json', 'also those delivered in the last 7 days and those given up, as JSON'],
+    ]))
     .action(run(async (ctx, opts: { json?: boolean; all?: boolean }) => {
       const { outboxCommand } = await import('./commands/outbox.js');
       return outboxCommand(ctx, opts);
@@ -199,6 +324,10 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--labels <file>', 'incidents manifest (data/incidents.json format) to score the episodes against')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .addHelpText('after', examples([
+      ['anomaly replay --from 2026-11-14T00:00Z --to 2026-11-20T23:59Z --step 1m --labels data/incidents.json', 'backtest the demo week and score it (what `npm run evaluate` runs)'],
+      ['anomaly replay --from 2026-11-20T00:00Z --to 2026-11-20T23:59Z --only transaction_status_rates --json', 'one check over one day, as JSON'],
+    ]))
     .action(run(async (ctx, opts: ReplayCommandOptions) => {
       const { replayCommand } = await import('./commands/replay.js');
       return replayCommand(ctx, opts);
@@ -211,6 +340,10 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--out <file>', 'where to write the page', 'reports/report.html')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
+    .addHelpText('after', examples([
+      ['anomaly report', 'the latest recorded run as reports/report.html'],
+      ['anomaly report --at 2026-11-20T15:00:00Z --out /tmp/demo.html', 'evaluate the checks as of a moment (nothing recorded)'],
+    ]))
     .action(run(async (ctx, opts: { at?: string; out?: string; config?: string; db?: string }) => {
       const { reportCommand } = await import('./commands/report.js');
       return reportCommand(ctx, opts);
@@ -221,7 +354,12 @@ function registerCommands(program: Command, run: Runner): void {
     .description('check configuration, database, checks file, Slack and Google Sheets access; one line each with the fix')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
-    .action(run(async (ctx, opts: { config?: string; db?: string }) => {
+    .option('--json', 'print one JSON document: every line with ok / warning / problem and its fix')
+    .addHelpText('after', examples([
+      ['anomaly doctor', 'one line per thing that must work, with the fix for each ✗'],
+      ['anomaly doctor --json', 'the same as JSON (for a health check)'],
+    ]))
+    .action(run(async (ctx, opts: { config?: string; db?: string; json?: boolean }) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       return doctorCommand(ctx, opts);
     }));

@@ -26,6 +26,10 @@ export interface LoggerOptions {
   logDir: string;
   /** Pretty-print to stderr (a person is watching). Off a TTY, nothing but errors goes to stderr. */
   pretty: boolean;
+  /** Least level shown on the terminal (default: `level`); the file always gets `level`. */
+  prettyLevel?: string;
+  /** Colours in the terminal lines (off for NO_COLOR / --no-color). Default true. */
+  color?: boolean;
   /** Secrets known at start-up, scrubbed from every line. */
   secrets?: readonly string[];
 }
@@ -46,8 +50,11 @@ export function createLogger(opts: LoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: scrubbed(file) }];
   if (opts.pretty) {
     // pino-pretty is loaded only for a person at a terminal (the CLI registers it).
-    const pretty = prettyStream();
-    if (pretty) streams.push({ level: opts.level as pino.Level, stream: scrubbed(pretty) });
+    const pretty = prettyStream(opts.color ?? true);
+    const prettyLevel = pino.levels.values[opts.prettyLevel ?? ''] !== undefined ? opts.prettyLevel! : opts.level;
+    // The stream's level must not be below the logger's, or pino would pass lines the file skips.
+    const shown = (pino.levels.values[prettyLevel] ?? 0) >= (pino.levels.values[opts.level] ?? 0) ? prettyLevel : opts.level;
+    if (pretty && opts.level !== 'silent') streams.push({ level: shown as pino.Level, stream: scrubbed(pretty) });
   }
   return pino(
     { level: opts.level, redact: { paths: REDACT, censor: '[REDACTED]' }, base: { pid: process.pid } },
@@ -62,8 +69,8 @@ export function setPrettyFactory(factory: (opts: object) => { write(s: string): 
   prettyFactory = factory;
 }
 
-function prettyStream(): { write(s: string): unknown } | undefined {
-  return prettyFactory?.({ destination: 2, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+function prettyStream(color: boolean): { write(s: string): unknown } | undefined {
+  return prettyFactory?.({ destination: 2, colorize: color, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
 }
 
 /** A logger that drops everything (tests, library use). */

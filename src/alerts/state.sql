@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS snoozes (
   target      TEXT NOT NULL PRIMARY KEY,
   until       TEXT NOT NULL,
   reason      TEXT,
-  created_at  TEXT NOT NULL
+  created_at  TEXT NOT NULL,
+  author      TEXT  -- who snoozed it (added after schema 1: older files get it on first use)
 );
 
 -- Every notification, written in the same transaction as the alert state it reports.

@@ -1,5 +1,6 @@
 import { startOfDay, toDbTime, dayString, DAY, HOUR } from '../time.js';
 import type { Params } from '../db/engine.js';
+import { plural } from '../text.js';
 
 /**
  * Parameters every check's SQL may use, all in the stored UTC text form:
@@ -20,10 +21,16 @@ export function commonSqlParams(at: number, tz: string): Params {
 
 export const COMMON_SQL_PARAMETERS = ['at', 'day_start', 'day_end', 'day'] as const;
 
-/** Replaces `{column}` placeholders with values from `row` (`{count}` etc. from `extra`). */
+/**
+ * Replaces `{column}` placeholders with values from `row` (`{count}` etc. from `extra`).
+ * `{name:one|many}` is a number with its noun: `{count:order|orders}` → "1 order", "46 orders".
+ */
 export function fillTemplate(template: string, row: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\{(\w+)(?::([^{}|]*)\|([^{}]*))?\}/g, (whole, name: string, one?: string, many?: string) => {
     const value = name in extra ? extra[name] : row[name];
-    return value === undefined || value === null ? whole : String(value);
+    if (value === undefined || value === null) return whole;
+    if (one === undefined) return String(value);
+    const n = Number(value);
+    return Number.isFinite(n) ? plural(n, one, many) : `${String(value)} ${many}`;
   });
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadChecksFile } from '../config/checks-file.js';
 import { checkTypes } from '../checks/registry.js';
 import type { CommandContext } from './context.js';
+import { formatDuration, plural } from '../text.js';
 
 /** `anomaly checks`: the configured checks with type, description and destinations. */
 export async function checksCommand(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<number> {
@@ -15,7 +16,7 @@ export async function checksCommand(ctx: CommandContext, opts: { config?: string
     sql: c.sqlSource,
     slack: c.slack.enabled ? c.slack.channel ?? 'default channel' : 'off',
     sheet: c.sheet ?? null,
-    repeatInterval: `${Math.round(c.repeatIntervalMs / 60_000)}m`,
+    repeatInterval: formatDuration(c.repeatIntervalMs),
     resolveAfter: c.resolveAfter,
   }));
   if (opts.json) {
@@ -25,7 +26,7 @@ export async function checksCommand(ctx: CommandContext, opts: { config?: string
   for (const r of rows) {
     ctx.out(`${r.name}${r.enabled ? '' : ' (disabled)'}  [${r.type}, ${r.severity}]\n`);
     ctx.out(`  ${r.description}\n`);
-    ctx.out(`  sql: ${r.sql} · slack: ${r.slack} · sheet: ${r.sheet ?? 'only "Check results"'} · repeat every ${r.repeatInterval}, resolve after ${r.resolveAfter} clean run(s)\n`);
+    ctx.out(`  sql: ${r.sql} · slack: ${r.slack} · sheet: ${r.sheet ?? 'only "Check results"'} · repeat every ${r.repeatInterval}, resolve after ${plural(r.resolveAfter, 'clean run')}\n`);
   }
   return 0;
 }

@@ -6,6 +6,8 @@ import { checkTypes } from '../checks/registry.js';
 import { SqliteEngine } from '../db/sqlite-engine.js';
 import type { ProbeLine } from '../notify/probe.js';
 import type { CommandContext } from './context.js';
+import { ExitCode } from '../errors.js';
+import { plural } from '../text.js';
 
 const DATA_TABLES = ['countries', 'orders', 'transactions', 'payments_aggregate', 'checkout_hourly', 'transaction_status', 'loads'];
 
@@ -13,7 +15,7 @@ const DATA_TABLES = ['countries', 'orders', 'transactions', 'payments_aggregate'
  * `anomaly doctor`: one line per thing that must work, with ✓ / ✗ and the fix. Replaces the
  * original tool's credential tests, which needed real accounts.
  */
-export async function doctorCommand(ctx: CommandContext, opts: { config?: string; db?: string }): Promise<number> {
+export async function doctorCommand(ctx: CommandContext, opts: { config?: string; db?: string; json?: boolean }): Promise<number> {
   const lines: ProbeLine[] = [];
   const env = ctx.env;
   lines.push({ ok: true, what: 'configuration', detail: `time zone ${env.ANOMALY_TZ}, log ${env.ANOMALY_LOG_DIR}/anomaly.log, level ${env.ANOMALY_LOG_LEVEL}` });
@@ -60,13 +62,14 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
         : { ok: true, what: 'checks file', detail: `${configPath}: ${file.checks.length} checks${engine ? ', all SQL prepares' : ''}` },
     );
   } catch (error) {
-    lines.push({ ok: false, what: 'checks file', detail: (error as Error).message, fix: 'fix the key named above (see README: the checks file)' });
+    lines.push({ ok: false, what: 'checks file', detail: (error as Error).message, fix: 'fix the key named above (see docs/configuration.md)' });
   }
   await engine?.close();
 
   const { createNotifiers } = await import('../notify/index.js');
   const notifiers = await createNotifiers(env, ctx.log);
-  for (const m of notifiers.missing) lines.push({ ok: false, what: 'notifications', detail: m, fix: 'set the variables in .env (see .env.example)' });
+  // A destination that is not configured is a choice (Slack-only set-ups are normal): a warning.
+  const warnings: ProbeLine[] = notifiers.missing.map((m) => ({ ok: true, what: 'notifications', detail: m, fix: 'set the variables in .env to turn it on (see .env.example)' }));
   if (notifiers.slack) {
     if (!env.SLACK_ALERT_CHANNEL_ID) {
       lines.push({ ok: false, what: 'Slack channel', detail: 'SLACK_ALERT_CHANNEL_ID unset', fix: 'set it to the channel id (C…)' });
@@ -76,10 +79,50 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
   }
   if (notifiers.sheets) lines.push(...(await notifiers.sheets.probe(sheetTabs)));
 
-  for (const l of lines) {
-    ctx.out(`${l.ok ? '✓' : '✗'} ${l.what}: ${l.detail}${!l.ok && l.fix ? `\n    fix: ${l.fix}` : ''}\n`);
+  const report: DoctorLine[] = [
+    ...lines.map((l): DoctorLine => (l.ok ? { status: 'ok', what: l.what, detail: l.detail } : { status: 'problem', what: l.what, detail: l.detail, ...withFix(fixFor(l, env)) })),
+    ...warnings.map((l): DoctorLine => ({ status: 'warning', what: l.what, detail: l.detail, ...withFix(l.fix) })),
+  ];
+  const problems = report.filter((l) => l.status === 'problem').length;
+  const warned = report.filter((l) => l.status === 'warning').length;
+  const exitCode = problems ? ExitCode.badConfig : ExitCode.ok;
+  if (opts.json) {
+    ctx.out(JSON.stringify({ schemaVersion: 1, ok: problems === 0, problems, warnings: warned, exitCode, lines: report }, null, 2) + '\n');
+    return exitCode;
   }
-  const failed = lines.filter((l) => !l.ok).length;
-  ctx.out(failed ? `\n${failed} problem(s) found.\n` : '\nAll good.\n');
-  return failed ? 78 : 0;
+  const mark = { ok: '✓', warning: '!', problem: '✗' } as const;
+  for (const l of report) {
+    ctx.out(`${mark[l.status]} ${l.what}: ${l.detail}${l.status !== 'ok' && l.fix ? `\n    ${l.status === 'problem' ? 'fix' : 'to turn it on'}: ${l.fix}` : ''}\n`);
+  }
+  const warnText = warned ? ` (${plural(warned, 'warning')})` : '';
+  ctx.out(problems ? `\n${plural(problems, 'problem')} found${warnText}.\n` : `\nAll good${warnText}.\n`);
+  return exitCode;
+}
+
+interface DoctorLine {
+  status: 'ok' | 'warning' | 'problem';
+  what: string;
+  detail: string;
+  fix?: string;
+}
+
+function withFix(fix: string | undefined): { fix?: string } {
+  return fix ? { fix } : {};
+}
+
+/**
+ * The fix that matches what went wrong. A destination's probe suggests the fix for a refusal
+ * (check the token, share the sheet); a connection that failed or a server error says nothing
+ * about the token, so those get a fix of their own.
+ */
+export function fixFor(line: ProbeLine, env: CommandContext['env']): string | undefined {
+  const google = /^Google|^Sheets/.test(line.what);
+  const url = google ? env.GOOGLE_API_ROOT_URL ?? 'https://sheets.googleapis.com/' : env.SLACK_API_URL ?? 'https://slack.com/api/';
+  if (/network error|no answer within/.test(line.detail)) {
+    return `${url} could not be reached from this machine: check the network, proxy and firewall${google ? ' (and GOOGLE_API_ROOT_URL / GOOGLE_OAUTH_TOKEN_URL if set)' : ' (and SLACK_API_URL if set)'}, then run \`anomaly doctor\` again`;
+  }
+  if (/HTTP 5\d\d|HTTP 408|rate limited|internal_error|fatal_error|service_unavailable|request_timeout/.test(line.detail)) {
+    return `${google ? 'Google' : 'Slack'} answered with a temporary error: run \`anomaly doctor\` again in a few minutes (runs retry such failures by themselves)`;
+  }
+  return line.fix;
 }

@@ -1,6 +1,7 @@
 import { formatElapsed, pendingOutbox, recentOutbox, withStateStore } from '../alerts/index.js';
 import { formatTable } from '../alerts/format.js';
 import type { CommandContext } from './context.js';
+import { plural } from '../text.js';
 
 /**
  * `anomaly outbox [--all] [--json]`: notifications waiting to be delivered, oldest first (they are
@@ -8,16 +9,22 @@ import type { CommandContext } from './context.js';
  */
 export async function outboxCommand(ctx: CommandContext, opts: { json?: boolean; all?: boolean }): Promise<number> {
   const now = ctx.now();
-  const { entries, dead } = withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => ({
+  const { entries, dead, everQueued } = withStateStore(ctx.env.ANOMALY_STATE_DB, (store) => ({
     entries: opts.all ? recentOutbox(store, now) : pendingOutbox(store, now),
     dead: (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number }).n,
+    // Sent items are pruned in time; an alert that was notified proves something was queued once.
+    everQueued: Boolean(
+      store.db.prepare(`SELECT 1 FROM outbox LIMIT 1`).get() ?? store.db.prepare(`SELECT 1 FROM alerts WHERE notify_count > 0 LIMIT 1`).get(),
+    ),
   }));
   if (opts.json) {
     ctx.out(JSON.stringify(entries, null, 2) + '\n');
     return 0;
   }
   if (entries.length === 0) {
-    ctx.out(opts.all ? 'the outbox is empty\n' : 'nothing pending: every notification has been delivered\n');
+    if (!everQueued) ctx.out('nothing has been queued yet: no run has notified anyone\n');
+    else if (opts.all) ctx.out('the outbox is empty\n');
+    else ctx.out(dead > 0 ? 'nothing pending\n' : 'nothing pending: every queued notification has been delivered\n');
   } else {
     const header = ['id', 'age', ...(opts.all ? ['status'] : []), 'destination', 'kind', 'attempts', 'last error'];
     const rows = entries.map((e) => [
@@ -32,7 +39,7 @@ export async function outboxCommand(ctx: CommandContext, opts: { json?: boolean;
     ctx.out(formatTable(header, rows));
   }
   if (!opts.all && dead > 0) {
-    ctx.out(`${dead} notification(s) were given up after 7 days undelivered: run \`anomaly outbox --all\` to see them\n`);
+    ctx.out(`${plural(dead, 'notification')} ${dead === 1 ? 'was' : 'were'} given up after 7 days undelivered: run \`anomaly outbox --all\` to see ${dead === 1 ? 'it' : 'them'}\n`);
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { replay } from '../replay/replay.js';
 import type { Episode } from '../replay/replay.js';
 import { parseDuration, toIso, HOUR, MINUTE } from '../time.js';
 import type { CommandContext } from './context.js';
+import { plural } from '../text.js';
 import { resolveAt } from './run.js';
 
 export interface ReplayCommandOptions {
@@ -78,7 +79,7 @@ export async function replayCommand(ctx: CommandContext, opts: ReplayCommandOpti
     ctx.out(`replay ${toIso(from)} → ${toIso(to)} every ${opts.step}: ${result.steps} steps in ${(result.elapsedMs / 1000).toFixed(1)} s (${(result.elapsedMs / result.steps).toFixed(2)} ms a step)\n\n`);
     ctx.out(episodesTable(result.episodes));
     if (result.errors.length) {
-      ctx.out(`\n${result.errors.length} check error(s), first: ${result.errors[0]!.check} at ${toIso(result.errors[0]!.at)}: ${result.errors[0]!.error}\n`);
+      ctx.out(`\n${plural(result.errors.length, 'check error')}, first: ${result.errors[0]!.check} at ${toIso(result.errors[0]!.at)}: ${result.errors[0]!.error}\n`);
     }
     if (score) ctx.out('\n' + scoreTable(score));
   }

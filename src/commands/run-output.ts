@@ -1,13 +1,69 @@
-import type { CheckResult } from '../types.js';
+import type { CheckResult, CheckStatus } from '../types.js';
+import { ExitCode } from '../errors.js';
 import { toIso } from '../time.js';
+import { plural } from '../text.js';
 
-/** The `--json` document of `anomaly run` (documented in the README; scripts rely on it). */
-export function runJson(at: number, runId: string, results: CheckResult[], notifications: object): string {
+/**
+ * Version of the `anomaly run --json` document (docs/commands.md). Raised when a field changes
+ * meaning or goes away; new fields may appear without a raise.
+ */
+export const RUN_JSON_SCHEMA_VERSION = 1;
+
+/** The alert fingerprint of an anomaly: what `anomaly snooze` takes. */
+export function fingerprintOf(check: string, key: string): string {
+  return `${check}:${key}`;
+}
+
+/** What the notifications part of a run reports (the `notifications` field of `--json`). */
+export type NotifyReport =
+  | { mode: 'dry-run'; note: string }
+  | {
+      mode: 'live';
+      off: string[];
+      newAlerts: number;
+      /** Alerts whose notification was queued in the outbox this run. */
+      notified: number;
+      resolved: number;
+      snoozed: number;
+      /** Outbox items delivered this run (older ones included). */
+      delivered: number;
+      /** Outbox items still queued after this run. */
+      pending: number;
+      failed: { destination: string; error: string; fix?: string }[];
+    };
+
+/**
+ * The run's exit code: 2 a check errored, then 3 a notification is still undelivered, then 1 an
+ * alert with --fail-on-alert, else 0.
+ */
+export function runExitCode(results: CheckResult[], notifications: { mode: string; failed?: unknown[] }, failOnAlert: boolean): number {
+  if (results.some((r) => r.status === 'error')) return ExitCode.checkErrored;
+  if (notifications.mode === 'live' && (notifications.failed?.length ?? 0) > 0) return ExitCode.notifyFailed;
+  if (failOnAlert && results.some((r) => r.status === 'alert')) return 1;
+  return ExitCode.ok;
+}
+
+/** Checks per status and anomalies in all: the `summary` of `--json`. */
+export function runSummary(results: CheckResult[], exitCode: number): {
+  checks: number;
+  byStatus: Record<CheckStatus, number>;
+  anomalies: number;
+  exitCode: number;
+} {
+  const byStatus: Record<CheckStatus, number> = { ok: 0, alert: 0, error: 0, skipped: 0 };
+  for (const r of results) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  return { checks: results.length, byStatus, anomalies: results.reduce((n, r) => n + r.anomalies.length, 0), exitCode };
+}
+
+/** The `--json` document of `anomaly run` (docs/commands.md; scripts rely on it). */
+export function runJson(at: number, runId: string, results: CheckResult[], notifications: object, exitCode: number = runExitCode(results, notifications as { mode: string }, false)): string {
   return (
     JSON.stringify(
       {
+        schemaVersion: RUN_JSON_SCHEMA_VERSION,
         at: toIso(at),
         runId,
+        summary: runSummary(results, exitCode),
         checks: results.map((r) => ({
           name: r.check,
           type: r.type,
@@ -17,6 +73,7 @@ export function runJson(at: number, runId: string, results: CheckResult[], notif
           ...(r.error ? { error: r.error } : {}),
           metrics: r.metrics,
           anomalies: r.anomalies.map((a) => ({
+            fingerprint: fingerprintOf(r.check, a.key),
             key: a.key,
             start: a.start,
             end: a.end,
@@ -36,9 +93,16 @@ export function runJson(at: number, runId: string, results: CheckResult[], notif
 }
 
 const STATUS_LABEL: Record<CheckResult['status'], string> = { ok: 'ok', alert: 'ALERT', error: 'ERROR', skipped: 'skipped' };
+/** SGR colours of the STATUS column on a terminal: red alert, magenta error, dim skipped, green ok. */
+const STATUS_COLOR: Record<CheckResult['status'], string> = { ok: '32', alert: '1;31', error: '1;35', skipped: '2' };
+
+export interface TableOptions {
+  /** ANSI colours in the STATUS column (a terminal without NO_COLOR / --no-color). */
+  color?: boolean;
+}
 
 /** A compact table (check, type, status, anomalies, duration) and the anomalies in words. */
-export function runTable(results: CheckResult[]): string {
+export function runTable(results: CheckResult[], opts: TableOptions = {}): string {
   const header = ['CHECK', 'TYPE', 'STATUS', 'ANOMALIES', 'DURATION'];
   const rows = results.map((r) => [
     r.check,
@@ -48,9 +112,16 @@ export function runTable(results: CheckResult[]): string {
     `${Math.round(r.durationMs)} ms`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const line = (cells: string[], status?: CheckStatus) =>
+    cells
+      .map((c, i) => {
+        const padded = i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!);
+        // Padding first, then colour: escape codes take no columns on screen.
+        return i === 2 && status && opts.color ? `\x1b[${STATUS_COLOR[status]}m${c}\x1b[0m${padded.slice(c.length)}` : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...rows.map((r, i) => line(r, results[i]!.status))];
   const details: string[] = [];
   for (const r of results) {
     if (r.status === 'error') details.push(`  ✗ ${r.check}: ${r.error}`);
@@ -65,6 +136,34 @@ export function runTable(results: CheckResult[]): string {
   return out.join('\n') + '\n';
 }
 
+/** The errored checks alone, one line each: what --quiet still prints (to stderr). */
+export function runErrors(results: CheckResult[]): string {
+  return results
+    .filter((r) => r.status === 'error')
+    .map((r) => `anomaly: check ${r.check} failed: ${r.error ?? 'unknown error'}\n`)
+    .join('');
+}
+
 function icon(severity: string): string {
   return severity === 'critical' ? '🔴' : severity === 'warning' ? '🟠' : '🔵';
+}
+
+/**
+ * What happened to the notifications, in words that stay true: a notification is "queued" when
+ * it is written to the outbox and "delivered" only once the destination accepted it.
+ */
+export function describeNotifications(n: NotifyReport): string {
+  if (n.mode === 'dry-run') return `Notifications: ${n.note}.`;
+  const lines: string[] = [];
+  for (const o of n.off) lines.push(`Notifications: ${o}: not notified.`);
+  const alerts = `Alerts: ${n.newAlerts} new, ${n.resolved} resolved, ${n.snoozed} snoozed`;
+  let outbox: string;
+  if (n.notified === 0 && n.delivered === 0 && n.pending === 0) outbox = 'nothing to send';
+  else {
+    outbox = `${plural(n.notified, 'alert')} queued for notification; ${plural(n.delivered, 'message')} delivered`;
+    if (n.pending > 0) outbox += `, ${n.pending} still queued (\`anomaly outbox\`; the next run sends ${n.pending === 1 ? 'it' : 'them'} first)`;
+  }
+  lines.push(`${alerts} · ${outbox}`);
+  for (const f of n.failed) lines.push(`  ✗ ${f.destination}: ${f.error}${f.fix ? ` — fix: ${f.fix}` : ''}`);
+  return lines.join('\n');
 }

@@ -4,12 +4,12 @@ import type { StateStore } from '../alerts/store.js';
 import type { CheckDefinition } from '../checks/check-type.js';
 import { prepareChecks } from '../checks/prepare.js';
 import { evaluateChecks } from '../checks/run-checks.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { parseInstant, toIso } from '../time.js';
 import type { CheckResult } from '../types.js';
 import type { CommandContext } from './context.js';
-import { runJson, runTable } from './run-output.js';
+import { describeNotifications, runErrors, runExitCode, runJson, runTable, type NotifyReport } from './run-output.js';
 
 export interface RunOptions {
   at?: string;
@@ -56,17 +56,17 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
         ? { mode: 'dry-run', note: 'dry run: nobody notified, alert state unchanged' }
         : await notify(ctx, store, runId, at, results, prepared.checks, new Set(prepared.all.map((c) => c.name)));
 
-      if (opts.json) ctx.out(runJson(at, runId, results, notifications));
+      const exitCode = runExitCode(results, notifications, Boolean(opts.failOnAlert));
+      if (opts.json) ctx.out(runJson(at, runId, results, notifications, exitCode));
       else {
         ctx.out(`anomaly run at ${toIso(at)} (${ctx.env.ANOMALY_TZ}) · run ${runId} · ${results.length} checks\n\n`);
-        ctx.out(runTable(results));
+        ctx.out(runTable(results, { color: ctx.color }));
         ctx.out('\n' + describeNotifications(notifications) + '\n');
       }
-      ctx.log.info({ runId, at: toIso(at), checks: results.length, notifications }, 'run finished');
-      if (results.some((r) => r.status === 'error')) return ExitCode.checkErrored;
-      if (notifications.mode === 'live' && notifications.failed.length > 0) return ExitCode.notifyFailed;
-      if (opts.failOnAlert && results.some((r) => r.status === 'alert')) return 1;
-      return ExitCode.ok;
+      // Under --quiet the table is not printed, but a failure still is.
+      if (ctx.quiet && !opts.json) ctx.error?.(runErrors(results) + failedDeliveries(notifications));
+      ctx.log.info({ runId, at: toIso(at), checks: results.length, notifications, exitCode }, 'run finished');
+      return exitCode;
     } finally {
       store.close();
     }
@@ -74,20 +74,6 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
     lock.release();
   }
 }
-
-type NotifyReport =
-  | { mode: 'dry-run'; note: string }
-  | {
-      mode: 'live';
-      off: string[];
-      newAlerts: number;
-      notified: number;
-      resolved: number;
-      snoozed: number;
-      delivered: number;
-      pending: number;
-      failed: { destination: string; error: string; fix?: string }[];
-    };
 
 async function notify(
   ctx: CommandContext,
@@ -172,13 +158,7 @@ async function renderAlertCharts(ctx: CommandContext, results: CheckResult[]): P
   return charts;
 }
 
-function describeNotifications(n: NotifyReport): string {
-  if (n.mode === 'dry-run') return `Notifications: ${n.note}.`;
-  const lines: string[] = [];
-  for (const o of n.off) lines.push(`Notifications: ${o}: not notified.`);
-  lines.push(
-    `Alerts: ${n.newAlerts} new, ${n.notified} notified, ${n.resolved} resolved, ${n.snoozed} snoozed · outbox: ${n.delivered} delivered, ${n.pending} pending`,
-  );
-  for (const f of n.failed) lines.push(`  ✗ ${f.destination}: ${f.error}${f.fix ? ` — fix: ${f.fix}` : ''}`);
-  return lines.join('\n');
+function failedDeliveries(n: NotifyReport): string {
+  if (n.mode !== 'live') return '';
+  return n.failed.map((f) => `anomaly: ${f.destination}: ${f.error}${f.fix ? ` — fix: ${f.fix}` : ''}\n`).join('');
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateStore, drainOutbox, planNotifications } from '../../src/alerts/index.js';
@@ -10,11 +11,18 @@ import { silentLogger } from '../../src/log.js';
 import { DAY, HOUR, MINUTE } from '../../src/time.js';
 import { FakeNotifier, T0, anomaly, policies, policy, result, retryable, tempDir } from './helpers.js';
 
+/** A checks file naming the checks these tests snooze (snooze refuses names it does not know). */
+const CHECKS_YAML = `version: 1
+checks:
+${['status_rates', 'volume', 'unfinished_orders'].map((n) => `  - { name: ${n}, type: query_empty, description: ${n}, sql: "SELECT 1 AS x WHERE 0" }`).join('\n')}
+`;
+
 function context(now: number = T0) {
   const dir = tempDir();
   const out: string[] = [];
+  writeFileSync(path.join(dir, 'checks.yaml'), CHECKS_YAML);
   const ctx: CommandContext = {
-    env: envSchema.parse({ ANOMALY_STATE_DB: path.join(dir, 'nested', 'state.db') }),
+    env: envSchema.parse({ ANOMALY_STATE_DB: path.join(dir, 'nested', 'state.db'), ANOMALY_CONFIG: path.join(dir, 'checks.yaml') }),
     log: silentLogger(),
     out: (t) => void out.push(t),
     err: () => {},
@@ -27,25 +35,25 @@ function context(now: number = T0) {
 describe('snooze commands', () => {
   it('snooze prints the end time; snoozes lists it; unsnooze removes it', async () => {
     const { ctx, text, out } = context();
-    expect(await snoozeCommand(ctx, 'status_rates', { for: '2h', reason: 'deploy' })).toBe(0);
-    expect(text()).toBe('snoozed status_rates until 2026-11-20T17:00:00Z (deploy)\n');
-    await snoozeCommand(ctx, 'unfinished_orders:merchant 4', { for: '1h30m' });
+    expect(await snoozeCommand(ctx, 'status_rates', { for: '2h', reason: 'deploy', author: 'ana' })).toBe(0);
+    expect(text()).toBe('snoozed status_rates until 2026-11-20T17:00:00Z by ana (deploy)\n');
+    await snoozeCommand(ctx, 'unfinished_orders:merchant 4', { for: '1h30m', force: true }, { USER: 'ops' }); // author: the OS user
 
     out.length = 0;
     await snoozesCommand(ctx, {});
     expect(text()).toBe(
       [
-        'target                        until                 reason',
-        'unfinished_orders:merchant 4  2026-11-20T16:30:00Z',
-        'status_rates                  2026-11-20T17:00:00Z  deploy',
+        'target                        until                 author  reason',
+        'unfinished_orders:merchant 4  2026-11-20T16:30:00Z  ops',
+        'status_rates                  2026-11-20T17:00:00Z  ana     deploy',
         '',
       ].join('\n'),
     );
     out.length = 0;
     await snoozesCommand(ctx, { json: true });
     expect(JSON.parse(text())).toEqual([
-      { target: 'unfinished_orders:merchant 4', until: '2026-11-20T16:30:00Z', reason: null, createdAt: '2026-11-20T15:00:00Z' },
-      { target: 'status_rates', until: '2026-11-20T17:00:00Z', reason: 'deploy', createdAt: '2026-11-20T15:00:00Z' },
+      { target: 'unfinished_orders:merchant 4', until: '2026-11-20T16:30:00Z', reason: null, author: 'ops', createdAt: '2026-11-20T15:00:00Z' },
+      { target: 'status_rates', until: '2026-11-20T17:00:00Z', reason: 'deploy', author: 'ana', createdAt: '2026-11-20T15:00:00Z' },
     ]);
 
     out.length = 0;
@@ -106,7 +114,7 @@ describe('outbox command', () => {
   it('lists pending items oldest first with age, attempts and last error', async () => {
     const { ctx, text, out } = context(T0 + 90 * MINUTE);
     await outboxCommand(ctx, {});
-    expect(text()).toBe('nothing pending: every notification has been delivered\n');
+    expect(text()).toBe('nothing has been queued yet: no run has notified anyone\n');
     await queue(ctx);
     out.length = 0;
     expect(await outboxCommand(ctx, {})).toBe(0);
@@ -136,7 +144,7 @@ describe('outbox command', () => {
     out.length = 0;
     await outboxCommand(ctx, {});
     expect(text()).toBe(
-      'nothing pending: every notification has been delivered\n1 notification(s) were given up after 7 days undelivered: run `anomaly outbox --all` to see them\n',
+      'nothing pending\n1 notification was given up after 7 days undelivered: run `anomaly outbox --all` to see it\n',
     );
     out.length = 0;
     await outboxCommand(ctx, { all: true });
@@ -147,7 +155,7 @@ describe('outbox command', () => {
 describe('snooze end time', () => {
   it('is printed to the second, never earlier than asked', async () => {
     const { ctx, text } = context(T0 + 250);
-    await snoozeCommand(ctx, 'volume', { for: '90s' });
-    expect(text()).toBe('snoozed volume until 2026-11-20T15:01:31Z\n');
+    await snoozeCommand(ctx, 'volume', { for: '90s', author: 'ana' });
+    expect(text()).toBe('snoozed volume until 2026-11-20T15:01:31Z by ana\n');
   });
 });

@@ -26,7 +26,7 @@ describe('unfinished_orders: the 7-day rule, to the second', () => {
     // merchant 8: order 7 is 2 days old: pending, not late.
     expect(check.anomalies.map((a: { key: string }) => a.key).sort()).toEqual(['merchant 5', 'merchant 6']);
     const m5 = check.anomalies.find((a: { key: string }) => a.key === 'merchant 5');
-    expect(m5.message).toBe('1 order(s) of merchant 5 not settled or voided within 7 days of authorisation');
+    expect(m5.message).toBe('1 order of merchant 5 not settled or voided within 7 days of authorisation');
     expect(m5.start).toBe('2026-11-01T10:00:00Z');
   });
 

@@ -100,7 +100,11 @@ describe('delivery never loses or repeats an alert', () => {
 
   it('runs a day of faults and recoveries', async () => {
     // 10:00 all up: checkout (08h–09h) and the unfinished orders fire; one digest, charts in its thread.
-    expect((await run('10:00')).code).toBe(0);
+    const morning = await run('10:00');
+    expect(morning.code).toBe(0);
+    // Queued in the outbox, then delivered: the summary line says both, and nothing is left queued.
+    expect(morning.stdout).toMatch(/ alerts queued for notification; \d+ messages delivered\n/);
+    expect(morning.stdout).not.toMatch(/still queued/);
     expect(slack.messages.filter((m) => !m.thread_ts)).toHaveLength(1);
     const first = slack.messages[0]!;
     expect(blocksText(first.blocks)).toMatch(/checkout/);
@@ -115,6 +119,7 @@ describe('delivery never loses or repeats an alert', () => {
     const down = await run('14:40');
     expect(down.code).toBe(3);
     expect(down.stdout).toMatch(/✗ slack: /);
+    expect(down.stdout).toMatch(/, \d+ still queued \(`anomaly outbox`; the next run sends (it|them) first\)/);
     expect(google.tabs.get('Check results')!.length).toBe(1 + 6);
     const outbox = await ws.cli('outbox', '--json');
     expect(JSON.parse(outbox.stdout).items ?? JSON.parse(outbox.stdout)).not.toHaveLength(0);

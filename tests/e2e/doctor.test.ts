@@ -62,11 +62,12 @@ describe('anomaly doctor', () => {
     ws.env.SLACK_ALERT_BOT_TOKEN = slack.token;
   });
 
-  it('reports a missing database and unconfigured destinations', async () => {
+  it('reports a missing database (a problem) and unconfigured destinations (warnings)', async () => {
     const empty = workspace();
     const r = await empty.cli('doctor');
     expect(r.code).toBe(78);
     expect(r.stdout).toMatch(/✗ database: .* not found\n\s+fix: run `anomaly init-db`/);
-    expect(r.stdout).toMatch(/✗ notifications: Slack not configured/);
+    expect(r.stdout).toMatch(/^! notifications: Slack not configured/m);
+    expect(r.stdout).toMatch(/\n1 problem found \(2 warnings\)\.\n$/);
   });
 });
