@@ -127,7 +127,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       const { loadEnv } = await import('./config/env.js');
       const { createLogger, setPrettyFactory } = await import('./log.js');
       const env: Env = loadEnv(io.env ?? process.env, io.cwd ?? process.cwd());
-      secrets = [env.SLACK_ALERT_BOT_TOKEN ?? ''].filter(Boolean);
+      secrets = [env.SLACK_ALERT_BOT_TOKEN ?? '', env.CLICKHOUSE_PASSWORD ?? ''].filter(Boolean);
       // Under --quiet the command's own `anomaly: …` lines are the errors shown; the log has the rest.
       const prettyLogs = interactive && !quiet;
       if (prettyLogs) {

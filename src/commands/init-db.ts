@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js';
 import { buildDatabase } from '../ingest/build-db.js';
+import { buildClickHouse } from '../ingest/build-clickhouse.js';
+import { clickhouseCredentials, isClickHouseUrl, parseClickHouseUrl } from '../db/clickhouse-url.js';
 import type { LoadedFile } from '../ingest/build-db.js';
 import { findInputs } from '../ingest/inputs.js';
 import { dayString, isValidWallClock } from '../time.js';
@@ -19,14 +21,10 @@ export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: strin
   const { files, warnings } = findInputs(dataDir);
   for (const w of warnings) ctx.err(`warning: ${w}\n`);
   const started = performance.now();
-  const { files: loaded, indexMs } = await buildDatabase({
-    files,
-    dbPath,
-    day,
-    tz,
-    now: ctx.now,
-    progress: { write: ctx.err, enabled: ctx.interactive },
-  });
+  const progress = { write: ctx.err, enabled: ctx.interactive };
+  const { files: loaded, indexMs } = isClickHouseUrl(dbPath)
+    ? await buildClickHouse({ files, target: parseClickHouseUrl(dbPath), credentials: clickhouseCredentials(ctx.env), day, tz, now: ctx.now, progress })
+    : await buildDatabase({ files, dbPath, day, tz, now: ctx.now, progress });
   for (const line of summarize(loaded)) ctx.out(line + '\n');
   const rows = loaded.reduce((sum, f) => sum + f.rows, 0);
   for (const f of loaded) ctx.log.debug({ table: f.table, file: f.relPath, rows: f.rows, bytes: f.bytes, ms: f.ms }, 'file loaded');

@@ -30,7 +30,7 @@ export async function replayCommand(ctx: CommandContext, opts: ReplayCommandOpti
   if ((to - from) / stepMs > 200_000) throw new UsageError('--from/--to/--step: more than 200,000 steps; use a larger --step');
   const labels = opts.labels ? loadLabels(opts.labels) : undefined;
 
-  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, only: opts.only });
+  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, env: ctx.env, only: opts.only });
   let lastDraw = 0;
   const result = await replay({
     from,

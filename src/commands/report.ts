@@ -70,7 +70,7 @@ export async function reportCommand(ctx: CommandContext, opts: { at?: string; ou
     store?.close();
   }
 
-  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB });
+  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, env: ctx.env });
   try {
     const descriptions = new Map(prepared.all.map((c) => [c.name, c.description]));
     if (!results) {

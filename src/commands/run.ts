@@ -39,7 +39,7 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
   const startedAt = ctx.now();
   const statePath = resolve(ctx.env.ANOMALY_STATE_DB);
   mkdirSync(dirname(statePath), { recursive: true });
-  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, only: opts.only });
+  const prepared = await prepareChecks({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, db: opts.db ?? ctx.env.ANOMALY_DB, env: ctx.env, only: opts.only });
   const lock = acquireLock(statePath + '.run.lock', 'anomaly run');
   try {
     const cache = new Map<string, unknown>();

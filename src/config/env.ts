@@ -34,6 +34,9 @@ export const envSchema = z.object({
   GOOGLE_API_ROOT_URL: url,
   GOOGLE_OAUTH_TOKEN_URL: url,
   ANOMALY_DB: z.string().trim().min(1).default('data/anomaly.db'),
+  /** ClickHouse login when ANOMALY_DB is a clickhouse:// URL (never part of the URL). */
+  CLICKHOUSE_USER: optionalText,
+  CLICKHOUSE_PASSWORD: z.string().optional(),
   /** Run history and alert state live apart from the data, so init-db never touches them. */
   ANOMALY_STATE_DB: z.string().trim().min(1).default('data/state.db'),
   ANOMALY_DATA_DIR: z.string().trim().min(1).default('data'),
@@ -60,7 +63,7 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export const SECRET_ENV_KEYS = ['SLACK_ALERT_BOT_TOKEN'] as const;
+export const SECRET_ENV_KEYS = ['SLACK_ALERT_BOT_TOKEN', 'CLICKHOUSE_PASSWORD'] as const;
 
 /** Loads `.env` (if present) under the real environment and validates it. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {

@@ -33,17 +33,39 @@ export async function loadFile(
   dates: DateParser,
   onProgress?: (bytesRead: number) => void,
 ): Promise<LoadResult> {
-  const inserter = new Inserter(db, target.spec);
+  return loadFileInto(new Inserter(db, target.spec), target, bytes, dates, onProgress);
+}
+
+/** Where converted rows go: the SQLite Inserter or another engine's sink (src/ingest/clickhouse-sink.ts). */
+export interface BatchInserter {
+  /** As Inserter.insert; throws KeyConflict for a broken primary key. */
+  insert(values: unknown[], rows: number, lines: ArrayLike<number>, from: number): void;
+  /** Called once every row is handed over; may throw KeyConflict (a sink that checks keys at the end). */
+  finish?(): Promise<void>;
+}
+
+/** loadFile for any BatchInserter: the same parsing, validation and duplicate messages. */
+export async function loadFileInto(
+  inserter: BatchInserter,
+  target: LoadTarget,
+  bytes: number,
+  dates: DateParser,
+  onProgress?: (bytesRead: number) => void,
+): Promise<LoadResult> {
   try {
-    if (workerAvailable && bytes >= WORKER_MIN_BYTES) return await loadInWorker(inserter, target, dates, onProgress);
-    return await produceRows(target, dates, { keepsBatches: false, rows: (values, count, lines) => inserter.insert(values, count, lines, 0) }, onProgress);
+    const result =
+      workerAvailable && bytes >= WORKER_MIN_BYTES
+        ? await loadInWorker(inserter, target, dates, onProgress)
+        : await produceRows(target, dates, { keepsBatches: false, rows: (values, count, lines) => inserter.insert(values, count, lines, 0) }, onProgress);
+    await inserter.finish?.();
+    return result;
   } catch (error) {
     if (error instanceof KeyConflict) throw await describeDuplicate(target, dates, error);
     throw error;
   }
 }
 
-function loadInWorker(inserter: Inserter, target: LoadTarget, dates: DateParser, onProgress?: (bytesRead: number) => void): Promise<LoadResult> {
+function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DateParser, onProgress?: (bytesRead: number) => void): Promise<LoadResult> {
   const inFlight = new Int32Array(new SharedArrayBuffer(4));
   const data: ParseWorkerData = {
     path: target.path,
