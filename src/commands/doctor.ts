@@ -4,6 +4,10 @@ import Database from 'better-sqlite3';
 import { loadChecksFile } from '../config/checks-file.js';
 import { checkTypes } from '../checks/registry.js';
 import { SqliteEngine } from '../db/sqlite-engine.js';
+import type { QueryEngine } from '../db/engine.js';
+import { isClickHouseUrl } from '../db/clickhouse-url.js';
+import { probeClickHouse } from '../db/clickhouse-probe.js';
+import { forEngine } from '../checks/prepare.js';
 import type { ProbeLine } from '../notify/probe.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from '../errors.js';
@@ -20,9 +24,14 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
   const env = ctx.env;
   lines.push({ ok: true, what: 'configuration', detail: `time zone ${env.ANOMALY_TZ}, log ${env.ANOMALY_LOG_DIR}/anomaly.log, level ${env.ANOMALY_LOG_LEVEL}` });
 
-  const dbPath = resolve(opts.db ?? env.ANOMALY_DB);
-  let engine: SqliteEngine | undefined;
-  if (!existsSync(dbPath)) {
+  const dbOption = opts.db ?? env.ANOMALY_DB;
+  const dbPath = resolve(dbOption);
+  let engine: QueryEngine | undefined;
+  if (isClickHouseUrl(dbOption)) {
+    const probe = await probeClickHouse(dbOption, env);
+    lines.push(...probe.lines);
+    engine = probe.engine;
+  } else if (!existsSync(dbPath)) {
     lines.push({ ok: false, what: 'database', detail: `${dbPath} not found`, fix: 'run `anomaly init-db` (or `npm run init-db`)' });
   } else {
     try {
@@ -50,7 +59,7 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
     if (engine) {
       for (const c of file.checks) {
         try {
-          await engine.validate(c.sql);
+          await engine.validate(forEngine(c, engine.name).sql);
         } catch (error) {
           bad.push(`${c.name}: ${(error as Error).message}`);
         }

@@ -93,10 +93,13 @@ export class ClickHouseEngine implements QueryEngine {
 
   private async raw(sql: string, queryParams: Record<string, unknown>): Promise<Row[]> {
     try {
+      // Values bound client-side can make a statement longer than the parser's default 256 KiB.
+      const bytes = Buffer.byteLength(sql);
       const result = await this.client.query({
         query: sql,
         format: 'JSONEachRow',
         ...(Object.keys(queryParams).length ? { query_params: queryParams } : {}),
+        ...(bytes > 200_000 ? { clickhouse_settings: { ...QUERY_SETTINGS, max_query_size: String(bytes + 65_536) } } : {}),
       });
       return await result.json<Row>();
     } catch (error) {

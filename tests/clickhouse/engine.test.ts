@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCluster } from '../../scripts/bench-clickhouse-servers.js';
+import type { LocalCluster } from '../../scripts/bench-clickhouse-servers.js';
+import { ClickHouseEngine } from '../../src/db/clickhouse-engine.js';
+import { parseClickHouseUrl } from '../../src/db/clickhouse-url.js';
+import { REPO, workspace } from '../helpers/cli.js';
+import type { Workspace } from '../helpers/cli.js';
+import { describeClickHouse } from './support.js';
+
+/**
+ * ClickHouse behind the commands users run: init-db's validation and all-or-nothing swap, query
+ * parameters that cannot inject SQL on a server without native parameters (18.16), doctor, replay
+ * and report, and credentials that never show.
+ */
+
+const FIXTURES = join(REPO, 'tests/fixtures');
+const GOOD = join(FIXTURES, 'good/all');
+const DAY = '2023-01-10';
+const cases = (JSON.parse(readFileSync(join(FIXTURES, 'bad/cases.json'), 'utf8')) as { case: string }[]).map((c) => c.case);
+
+async function sql(port: number, query: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/?query=${encodeURIComponent(query)}`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(text);
+  return text.trim();
+}
+
+describeClickHouse('ClickHouse engine', () => {
+  let cluster: LocalCluster;
+  let ws: Workspace;
+  let single: string;
+  let sharded: string;
+  let port: number;
+  beforeAll(async () => {
+    cluster = await startCluster({ shards: 2, timeoutMs: 60_000 });
+    port = cluster.servers[0]!.http;
+    ws = workspace();
+    single = cluster.singleUrl('good');
+    sharded = cluster.clusterUrl('good_sharded');
+    for (const db of [single, sharded]) {
+      const r = await ws.cli('init-db', '--data-dir', GOOD, '--db', db, '--date', DAY);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('rejects every bad input file exactly as SQLite does (65, same message) and keeps the previous tables', async () => {
+    const before = await sql(port, 'SELECT count() FROM good.orders');
+    expect(Number(before)).toBeGreaterThan(0);
+    const tablesBefore = await sql(port, "SELECT groupArray(name) FROM (SELECT name FROM system.tables WHERE database = 'good' ORDER BY name)");
+    for (const name of cases) {
+      const dataDir = join(FIXTURES, 'bad', name);
+      const lite = await ws.cli('init-db', '--data-dir', dataDir, '--db', join(ws.dir, `${name}.db`), '--date', DAY);
+      const ch = await ws.cli('init-db', '--data-dir', dataDir, '--db', single, '--date', DAY);
+      expect(lite.code, name).toBe(65);
+      expect(ch.code, `${name}: ${ch.stderr}`).toBe(65);
+      expect(ch.stderr, name).toBe(lite.stderr);
+      expect(ch.stdout, name).toBe('');
+    }
+    expect(await sql(port, 'SELECT count() FROM good.orders')).toBe(before);
+    // No scratch table (__new, __old, __load) is left behind.
+    expect(await sql(port, "SELECT groupArray(name) FROM (SELECT name FROM system.tables WHERE database = 'good' ORDER BY name)")).toBe(tablesBefore);
+  }, 240_000);
+
+  it('a failed load on the cluster leaves the previous tables on every shard', async () => {
+    const counts = await Promise.all(cluster.servers.map((s) => sql(s.http, 'SELECT count() FROM good_sharded.transactions_local')));
+    expect(counts.every((n) => Number(n) > 0)).toBe(true);
+    const r = await ws.cli('init-db', '--data-dir', join(FIXTURES, 'bad/transactions-duplicate-id-far-apart'), '--db', sharded, '--date', DAY);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/transactions\.csv:\d+.*duplicate id: the same key is already on line \d+/);
+    expect(await Promise.all(cluster.servers.map((s) => sql(s.http, 'SELECT count() FROM good_sharded.transactions_local')))).toEqual(counts);
+    for (const s of cluster.servers) {
+      expect(await sql(s.http, "SELECT count() FROM system.tables WHERE database = 'good_sharded' AND (name LIKE '%\\\\_\\\\_%')")).toBe('0');
+    }
+  });
+
+  it('binds parameters client-side on 18.16 without letting any value change the statement', async () => {
+    const engine = ClickHouseEngine.open(parseClickHouseUrl(single), { user: 'default', password: '' });
+    try {
+      const info = await engine.server();
+      expect(info.version).toMatch(/^\d+\.\d+/);
+      const evil = [
+        "'; DROP TABLE good.orders; --",
+        "\\'; DROP TABLE good.orders; --",
+        'back\\slash\\',
+        "quote ' and '' and \\' end",
+        'nul \0 byte, tab \t, newline \n, return \r',
+        '{x:String} :y',
+        'é ü 日本 🙂',
+        'x'.repeat(300_000), // longer than the server's default max_query_size (256 KiB)
+        "\\".repeat(999) + "'",
+      ];
+      for (const s of evil) {
+        const typed = await engine.query('SELECT {s:String} AS s, length({s:String}) AS n', { s });
+        expect(typed[0]!.s).toBe(s);
+        const plain = await engine.query('SELECT :s AS s', { s });
+        expect(plain[0]!.s).toBe(s);
+      }
+      const t = await engine.query('SELECT {at:DateTime} AS at, {day:Date} AS day, {n:Int64} AS n', { at: '2023-01-10 08:00:00', day: '2023-01-10', n: -5 });
+      expect(t[0]).toEqual({ at: '2023-01-10 08:00:00', day: '2023-01-10', n: -5 });
+      await expect(engine.query('SELECT {at:DateTime} AS at', { at: "2023-01-10 08:00:00') OR (1" })).rejects.toThrow(/is not a DateTime/);
+      await expect(engine.query('SELECT {n:Int64} AS n', { n: '1 OR 1=1' })).rejects.toThrow(/is not a Int64/);
+      expect(await sql(port, 'SELECT count() FROM good.orders')).not.toBe('0');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('doctor reports the server version and that every check prepares; a broken twin is named', async () => {
+    const ok = await ws.cli('doctor', '--db', sharded);
+    expect(ok.stdout).toMatch(/✓ ClickHouse: clickhouse:\/\/.*server 18\.|✓ ClickHouse: clickhouse:\/\/.*server \d+\./);
+    expect(ok.stdout).toMatch(/✓ database: clickhouse:\/\/.*orders \d+/);
+    expect(ok.stdout).toMatch(/✓ checks file: .*7 checks, all SQL prepares/);
+
+    const config = join(ws.dir, 'broken.yaml');
+    writeFileSync(config, readFileSync(join(REPO, 'anomaly.config.yaml'), 'utf8').replaceAll('sql_file: checks/', `sql_file: ${REPO}/checks/`).replace(
+      /sql_file: \S+orders_hourly\.sql/,
+      'sql: "SELECT created_date AS hour, nope FROM orders WHERE created_date < :at"',
+    ));
+    const bad = await ws.cli('doctor', '--db', single, '--config', config);
+    expect(bad.code).toBe(78);
+    expect(bad.stdout).toMatch(/✗ checks file: .*orders_hourly: .*nope/);
+
+    const down = await ws.cli('doctor', '--db', 'clickhouse://127.0.0.1:1/good');
+    expect(down.code).toBe(78);
+    expect(down.stdout).toMatch(/✗ database: cannot reach ClickHouse at clickhouse:\/\/127\.0\.0\.1:1\/good/);
+  });
+
+  it('replay and report run unchanged against the cluster and agree with SQLite', async () => {
+    const lite = join(ws.dir, 'good.db');
+    expect((await ws.cli('init-db', '--data-dir', GOOD, '--db', lite, '--date', DAY)).code).toBe(0);
+    const args = ['replay', '--from', `${DAY}T00:00:00Z`, '--to', `${DAY}T23:00:00Z`, '--step', '1h', '--json'];
+    const a = await ws.cli(...args, '--db', lite);
+    const b = await ws.cli(...args, '--db', sharded);
+    expect(b.code, b.stderr).toBe(a.code);
+    expect(JSON.parse(b.stdout).episodes).toEqual(JSON.parse(a.stdout).episodes);
+
+    const out = join(ws.dir, 'report.html');
+    const r = await ws.cli('report', '--at', `${DAY}T12:00:00Z`, '--db', sharded, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('unfinished_orders');
+  });
+
+  it('keeps credentials out of the URL, and a password out of every message', async () => {
+    const inUrl = await ws.cli('run', '--dry-run', '--db', `clickhouse://default:hunter2secret@127.0.0.1:${port}/good`);
+    expect(inUrl.code).toBe(78);
+    expect(inUrl.stderr).toMatch(/credentials must not be in the URL.*CLICKHOUSE_USER and CLICKHOUSE_PASSWORD/);
+    expect(inUrl.stderr + inUrl.stdout).not.toContain('hunter2secret');
+
+    const wrong = workspace({ CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: 'hunter2secret' });
+    const r = await wrong.cli('run', '--dry-run', '--db', single);
+    expect(r.code).toBe(66);
+    expect(r.stderr).toMatch(/cannot reach ClickHouse at clickhouse:\/\/127\.0\.0\.1:\d+\/good: .*(password|Authentication)/i);
+    expect(r.stderr + r.stdout).not.toContain('hunter2secret');
+    const logs = readFileSync(join(wrong.dir, 'logs/anomaly.log'), 'utf8');
+    expect(logs).not.toContain('hunter2secret');
+  });
+});
