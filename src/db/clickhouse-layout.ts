@@ -24,15 +24,16 @@ export type TableName = (typeof DATA_TABLES)[number] | (typeof BOOK_TABLES)[numb
 /**
  * The shard a row goes to on a cluster (the Distributed tables' sharding key): an order and all of
  * its transactions share a shard (orders by id, transactions by order_id); minute and hour series are
- * spread minute by minute / hour by hour; the small tables by a hash of their key.
+ * spread minute by minute / hour by hour (the minute or hour number, not the Unix time: those
+ * are all multiples of 60 and would all land on the even shards); the small tables by a hash of their key.
  */
 export const SHARDING_KEYS: Record<(typeof DATA_TABLES)[number], string> = {
   countries: 'cityHash64(country)',
   orders: 'id',
   transactions: 'order_id',
   payments_aggregate: 'toUInt32(created_day)',
-  checkout_hourly: 'toUInt32(hour)',
-  transaction_status: 'toUInt32(minute)',
+  checkout_hourly: 'intDiv(toUInt32(hour), 3600)',
+  transaction_status: 'intDiv(toUInt32(minute), 60)',
 };
 
 /** The CREATE TABLE statement of `table` from clickhouse-schema.sql, for `name` with `engine`. */
