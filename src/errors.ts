@@ -10,6 +10,7 @@ export const ExitCode = {
   usage: 64,
   badData: 65,
   inputMissing: 66,
+  ioError: 74,
   locked: 75,
   badConfig: 78,
 } as const;

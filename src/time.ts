@@ -73,13 +73,45 @@ function offsetAt(ms: number, tz: string): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** UTC instant of a wall-clock time in `tz` (DST gaps resolve forward, overlaps to the first). */
+/**
+ * UTC instant of a wall-clock time in `tz`. A time that does not exist (the gap when clocks jump
+ * forward) resolves forward by the length of the gap (New York 02:30 on a spring-forward day is
+ * 03:30 EDT); a time that occurs twice (clocks fall back) resolves to its first occurrence (London
+ * 01:30 on 2026-10-25 is 01:30 BST). `zonedCandidates` gives both occurrences.
+ */
 export function zonedToUtc(w: WallClock, tz: string): number {
   const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   if (tz === 'UTC') return naive;
-  const first = naive - offsetAt(naive, tz);
-  const second = naive - offsetAt(first, tz);
-  return second;
+  const c = zonedCandidates(naive, tz);
+  return c.kind === 'gap' ? c.forward : c.first;
+}
+
+/**
+ * How a wall-clock time (given as the epoch ms it would have in UTC) maps to instants in `tz`:
+ * once (`first` = `second`), twice (`overlap`: `first` < `second`) or never (`gap`: `forward` is
+ * the instant the gap resolves to). Assumes at most one offset change within a day of the time,
+ * as in every IANA zone.
+ */
+export type ZonedCandidates =
+  | { kind: 'single' | 'overlap'; first: number; second: number }
+  | { kind: 'gap'; forward: number };
+
+export function zonedCandidates(naive: number, tz: string): ZonedCandidates {
+  const before = offsetAt(naive - DAY, tz);
+  const after = offsetAt(naive + DAY, tz);
+  if (before === after) {
+    const at = naive - before; // no change nearby: the common case
+    return { kind: 'single', first: at, second: at };
+  }
+  const matches = (at: number) => at + offsetAt(at, tz) === naive;
+  const early = naive - before;
+  const late = naive - after;
+  const hits = [early, late].filter(matches).sort((a, b) => a - b);
+  if (hits.length === 2 && hits[0] !== hits[1]) return { kind: 'overlap', first: hits[0]!, second: hits[1]! };
+  if (hits.length >= 1) return { kind: 'single', first: hits[0]!, second: hits[0]! };
+  // A gap: the wall clock read with the offset in force before the jump lands after it, as far past
+  // the jump as the time was past its start.
+  return { kind: 'gap', forward: early };
 }
 
 /** `YYYY-MM-DD HH:MM:SS` (UTC), the stored form. */
@@ -101,12 +133,29 @@ const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
- * Parses a user-supplied instant (`--at`, `--from`): ISO 8601 date or date-time, with or without
- * an offset; without one it is wall-clock time in `tz`. Returns undefined when unparseable.
+ * Supported years: every date read from a CSV file, `--at`, `--from`, `--to` and `--date` must fall
+ * in 1970-01-01 .. 2200-12-31 (UTC for instants). Outside it JavaScript's Date shifts years 0-99
+ * to 1900-1999 and prints years past 9999 as `+010000`, so such values are refused, never stored.
  */
-export function parseInstant(text: string, tz: string): number | undefined {
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2200;
+const MIN_INSTANT = Date.UTC(MIN_YEAR, 0, 1);
+const END_INSTANT = Date.UTC(MAX_YEAR + 1, 0, 1);
+/** Largest UTC offset accepted on a time (real zones span -12:00..+14:00). */
+export const MAX_OFFSET_MINUTES = 14 * 60;
+
+export function isSupportedYear(year: number): boolean {
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+}
+
+export function isSupportedInstant(ms: number): boolean {
+  return ms >= MIN_INSTANT && ms < END_INSTANT;
+}
+
+/** Parses a user-supplied instant; the reason it is refused when it is. */
+export function readInstant(text: string, tz: string): { ms: number } | { problem: string } {
   const m = ISO_RE.exec(text.trim());
-  if (!m) return undefined;
+  if (!m) return { problem: 'is not an ISO 8601 time such as 2026-11-20T15:00 or 2026-11-20T15:00:00Z' };
   const w: WallClock = {
     year: Number(m[1]),
     month: Number(m[2]),
@@ -115,15 +164,36 @@ export function parseInstant(text: string, tz: string): number | undefined {
     minute: Number(m[5] ?? 0),
     second: Number(m[6] ?? 0),
   };
-  if (!isValidWallClock(w)) return undefined;
+  if (!isValidWallClock(w)) return { problem: 'is not a valid date and time (no such day, hour or minute)' };
+  const outOfRange = { problem: `is outside the supported years ${MIN_YEAR}-${MAX_YEAR}` };
+  if (!isSupportedYear(w.year)) return outOfRange;
   const zone = m[7];
-  if (zone === undefined) return zonedToUtc(w, tz);
-  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  if (zone.toUpperCase() === 'Z') return naive;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
-  return naive - sign * offsetMin * 60_000;
+  let ms: number;
+  if (zone === undefined) ms = zonedToUtc(w, tz);
+  else {
+    const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+    if (zone.toUpperCase() === 'Z') ms = naive;
+    else {
+      const sign = zone.startsWith('-') ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      const hours = Number(digits.slice(0, 2));
+      const minutes = Number(digits.slice(2, 4));
+      const offsetMin = hours * 60 + minutes;
+      if (minutes > 59 || offsetMin > MAX_OFFSET_MINUTES) return { problem: `has the UTC offset ${zone}; offsets range from -14:00 to +14:00` };
+      ms = naive - sign * offsetMin * 60_000;
+    }
+  }
+  return isSupportedInstant(ms) ? { ms } : outOfRange;
+}
+
+/**
+ * Parses a user-supplied instant (`--at`, `--from`): ISO 8601 date or date-time, with or without
+ * an offset; without one it is wall-clock time in `tz`. Returns undefined when unparseable or
+ * outside the supported range (readInstant says why).
+ */
+export function parseInstant(text: string, tz: string): number | undefined {
+  const r = readInstant(text, tz);
+  return 'ms' in r ? r.ms : undefined;
 }
 
 export function isValidWallClock(w: WallClock): boolean {

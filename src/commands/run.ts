@@ -6,7 +6,7 @@ import { prepareChecks } from '../checks/prepare.js';
 import { evaluateChecks } from '../checks/run-checks.js';
 import { UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
-import { parseInstant, toIso } from '../time.js';
+import { readInstant, toIso } from '../time.js';
 import type { CheckResult } from '../types.js';
 import type { CommandContext } from './context.js';
 import { describeNotifications, runErrors, runExitCode, runJson, runTable, type NotifyReport } from './run-output.js';
@@ -24,9 +24,9 @@ export interface RunOptions {
 /** Parses `--at` (ISO 8601; without an offset it is wall-clock time in ANOMALY_TZ). */
 export function resolveAt(text: string | undefined, ctx: CommandContext, flag = '--at'): number {
   if (text === undefined) return ctx.now();
-  const at = parseInstant(text, ctx.env.ANOMALY_TZ);
-  if (at === undefined) throw new UsageError(`${flag} ${JSON.stringify(text)} is not an ISO 8601 time such as 2026-11-20T15:00 or 2026-11-20T15:00:00Z`);
-  return at;
+  const r = readInstant(text, ctx.env.ANOMALY_TZ);
+  if ('problem' in r) throw new UsageError(`${flag} ${JSON.stringify(text)} ${r.problem}`);
+  return r.ms;
 }
 
 /**

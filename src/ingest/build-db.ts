@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { acquireLock, isRunning } from '../lock.js';
+import { AppError, ExitCode } from '../errors.js';
+import { acquireLock } from '../lock.js';
 import { toDbTime } from '../time.js';
 import { DateParser } from './dates.js';
 import type { InputFile } from './inputs.js';
@@ -24,6 +26,13 @@ export interface BuildOptions {
   now: () => number;
   /** Progress bar output (stderr) and whether to draw it at all. */
   progress?: { write: (text: string) => void; enabled: boolean };
+  /**
+   * Told when SIGINT / SIGTERM stopped the build, after the temp file and the lock are gone and
+   * just before the process exits with 128 + the signal number (130, 143).
+   */
+  onInterrupt?: (signal: NodeJS.Signals, tmp: string) => void;
+  /** Tests only: caps the temp database's pages, to provoke SQLITE_FULL. */
+  maxPageCount?: number;
 }
 
 export interface LoadedFile extends LoadResult {
@@ -37,6 +46,13 @@ export interface BuildResult {
   files: LoadedFile[];
   /** Wall time of creating the indexes, milliseconds. */
   indexMs: number;
+  /** Temp files of earlier runs that did not finish (killed, crashed), removed before this build. */
+  removedTemps?: StaleTemp[];
+}
+
+export interface StaleTemp {
+  path: string;
+  bytes: number;
 }
 
 const SCHEMA_VERSION = '1';
@@ -57,19 +73,43 @@ export function splitIndexSql(sql: string): { before: string[]; after: string[] 
   return { before: statements.filter((s) => DURING_LOAD.test(s)), after: statements.filter((s) => !DURING_LOAD.test(s)) };
 }
 
-/** Removes `<db>.tmp-<pid>` files (and their journals) left by runs that died. Call under the lock. */
-export function removeStaleTemps(dbPath: string): string[] {
-  const dir = dirname(dbPath);
+/**
+ * Removes `<db>.tmp-<pid>` files (and their journals) left by runs that did not finish. Call under
+ * the init lock: every init-db of this database holds it while its temp file exists, so any temp
+ * but ours is stale, whatever its pid now belongs to.
+ */
+export function removeStaleTemps(dbPath: string): StaleTemp[] {
+  const dir = dirname(dbPath) || '.';
   const prefix = basename(dbPath) + '.tmp-';
-  const removed: string[] = [];
+  const ours = `${prefix}${process.pid}`;
+  const removed: StaleTemp[] = [];
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (!Number.isFinite(pid) || (pid !== process.pid && isRunning(pid))) continue;
-    rmSync(join(dir, name), { force: true });
-    removed.push(name);
+    if (!name.startsWith(prefix) || name === ours || name === ours + '-journal') continue;
+    const path = join(dir, name);
+    let bytes = 0;
+    try {
+      bytes = statSync(path).size;
+    } catch {
+      continue; // gone meanwhile
+    }
+    rmSync(path, { force: true });
+    removed.push({ path, bytes });
   }
   return removed;
+}
+
+/** SQLite or the OS said the disk is full: name the database being built and the one kept. */
+function diskFull(error: unknown, dbPath: string, tmp: string): AppError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'SQLITE_FULL' && code !== 'ENOSPC' && !(typeof code === 'string' && code.startsWith('SQLITE_IOERR') && /full|space/i.test(String(error)))) {
+    return undefined;
+  }
+  return new AppError(
+    `${tmp}: database or disk is full while building the new ${dbPath} (${String((error as Error).message)}); ` +
+      `free space in ${dirname(dbPath) || '.'} and run init-db again — ${dbPath} was not changed`,
+    ExitCode.ioError,
+    { cause: error },
+  );
 }
 
 function fsyncPath(path: string, flags: string): void {
@@ -88,12 +128,33 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
   mkdirSync(dirname(dbPath) || '.', { recursive: true });
   const lock = acquireLock(dbPath + '.init.lock', 'init-db');
   const tmp = `${dbPath}.tmp-${process.pid}`;
+  let db: Database.Database | undefined;
+  const removeTemp = () => {
+    rmSync(tmp, { force: true });
+    rmSync(tmp + '-journal', { force: true });
+  };
+  // Interrupted (Ctrl-C, `kill`, systemd stop): remove the temp file and the lock, then exit. The
+  // handler runs between chunks of the load, so it is prompt except during an index build.
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      if (db?.open) db.close();
+    } catch {
+      // closing is a courtesy; the file goes anyway
+    }
+    removeTemp();
+    lock.release();
+    opts.onInterrupt?.(signal, tmp);
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    removeStaleTemps(dbPath);
+    const removedTemps = removeStaleTemps(dbPath);
     const dates = new DateParser(opts.tz, opts.day);
-    const db = new Database(tmp);
+    db = new Database(tmp);
     const loaded: LoadedFile[] = [];
     try {
+      if (opts.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
       // Nothing needs crash safety inside a file nobody else reads: a crash just leaves a stale temp,
       // and any error discards the whole file. better-sqlite3's defensive mode silently refuses
       // journal_mode=OFF, so it is lifted for that one statement.
@@ -142,15 +203,16 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       fsyncPath(tmp, 'r+');
       renameSync(tmp, dbPath);
       fsyncPath(dirname(dbPath) || '.', 'r');
-      return { files: loaded, indexMs };
+      return { files: loaded, indexMs, removedTemps };
     } catch (error) {
       if (db.open) db.close();
-      throw error;
+      throw diskFull(error, dbPath, tmp) ?? error;
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // After a successful rename there is no temp left; after a failure this removes it.
-    rmSync(tmp, { force: true });
-    rmSync(tmp + '-journal', { force: true });
+    removeTemp();
     lock.release();
   }
 }

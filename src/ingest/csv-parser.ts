@@ -5,7 +5,13 @@ import { DataError } from '../errors.js';
  * Fast path: a record whose first line holds no quote is one `split(',')`; only records with a quote
  * go through the character-by-character path (quoted commas, `""` escapes, quoted newlines).
  * Blank lines are skipped. `\r\n` and `\n` line ends are both accepted.
+ * Linear time whatever the line lengths: text without a line end is set aside, not re-scanned, and
+ * a record longer than MAX_RECORD_CHARS is an error (so no line is ever held or re-parsed whole).
+ * Before the header has been accepted (`columnNames` set), errors quote no file content.
  */
+
+/** Longest record accepted: one line, or the lines of a record joined by quoted line ends. */
+export const MAX_RECORD_CHARS = 1 << 20;
 
 /** `line` is the physical line the record starts on; `fieldLines` is set only for multi-line records. */
 export type RecordHandler = (fields: string[], line: number, fieldLines: number[] | undefined) => void;
@@ -31,6 +37,9 @@ function lineFrom(text: string, at: number): string {
 export class CsvParser {
   private rest = '';
   private restLine = 1;
+  /** Pieces after `rest` that hold no line end (so no record can end in them yet). */
+  private pending: string[] = [];
+  private pendingLength = 0;
   /** Column names for error messages, once the header is known. */
   columnNames: readonly string[] = [];
 
@@ -41,7 +50,13 @@ export class CsvParser {
 
   /** Feeds the next piece of text; complete records are handed to the handler synchronously. */
   push(chunk: string): void {
-    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
+    if (chunk.indexOf('\n') === -1) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.rest.length + this.pendingLength > MAX_RECORD_CHARS) throw this.tooLong(this.restLine);
+      return;
+    }
+    const text = this.takeRest() + chunk;
     let pos = 0;
     let line = this.restLine;
     let nextQuote = text.indexOf('"');
@@ -52,11 +67,13 @@ export class CsvParser {
       if (nextQuote !== -1 && nextQuote < nl) {
         const r = this.parseSlow(text, pos, line, false);
         if (r === undefined) break; // the record continues in the next chunk
+        if (r.next - pos > MAX_RECORD_CHARS) throw this.tooLong(line);
         if (r.fields.length > 0) this.onRecord(r.fields, line, r.lines);
         pos = r.next;
         line = r.nextLine;
         continue;
       }
+      if (nl - pos > MAX_RECORD_CHARS) throw this.tooLong(line);
       let end = nl;
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       if (end > pos) this.onRecord(text.slice(pos, end).split(','), line, undefined);
@@ -65,12 +82,36 @@ export class CsvParser {
     }
     this.rest = pos === 0 ? text : text.slice(pos);
     this.restLine = line;
+    if (this.rest.length > MAX_RECORD_CHARS) throw this.tooLong(line);
+  }
+
+  /** `rest` and the pieces set aside after it, as one string (emptied). */
+  private takeRest(): string {
+    let text = this.rest;
+    if (this.pending.length > 0) {
+      text += this.pending.join('');
+      this.pending = [];
+      this.pendingLength = 0;
+    }
+    this.rest = '';
+    return text;
+  }
+
+  private tooLong(line: number): DataError {
+    return new DataError(
+      { file: this.file, line },
+      `record longer than ${MAX_RECORD_CHARS} characters (1 MiB), the limit for one line or one quoted field; is this a CSV export, with a line end after each row?`,
+    );
+  }
+
+  /** The value to quote in an error: none before the header has been accepted. */
+  private quote(value: string): string | undefined {
+    return this.columnNames.length > 0 ? value : undefined;
   }
 
   /** Flushes the last record (a file need not end with a newline). */
   end(): void {
-    const text = this.rest;
-    this.rest = '';
+    const text = this.takeRest();
     if (text.length === 0 || text === '\r') return;
     const r = this.parseSlow(text, 0, this.restLine, true);
     if (r !== undefined && r.fields.length > 0) this.onRecord(r.fields, this.restLine, r.lines);
@@ -107,7 +148,7 @@ export class CsvParser {
           if (q === -1) {
             if (!final) return undefined;
             throw new DataError(
-              { file: this.file, line: openLine, column: this.columnName(fields.length), value: lineFrom(text, openAt) },
+              { file: this.file, line: openLine, column: this.columnName(fields.length), value: this.quote(lineFrom(text, openAt)) },
               'unterminated quoted field: a field that starts with " must end with " (write "" for a quote inside it)',
             );
           }
@@ -141,7 +182,7 @@ export class CsvParser {
         let stop = i;
         while (stop < n && text.charCodeAt(stop) !== LF && text.charCodeAt(stop) !== COMMA) stop++;
         throw new DataError(
-          { file: this.file, line: ln, column: this.columnName(fields.length - 1), value: '"' + value + '"' + text.slice(i, stop) },
+          { file: this.file, line: ln, column: this.columnName(fields.length - 1), value: this.quote('"' + value + '"' + text.slice(i, stop)) },
           'unexpected text after a closing quote: a quoted field must be followed by a comma or the end of the line',
         );
       }
@@ -154,7 +195,7 @@ export class CsvParser {
           let stop = j;
           while (stop < n && text.charCodeAt(stop) !== LF && text.charCodeAt(stop) !== COMMA) stop++;
           throw new DataError(
-            { file: this.file, line: ln, column: this.columnName(fields.length), value: text.slice(i, stop).replace(/\r$/, '') },
+            { file: this.file, line: ln, column: this.columnName(fields.length), value: this.quote(text.slice(i, stop).replace(/\r$/, '')) },
             'stray quote inside an unquoted field: quote the whole field and write "" for each quote inside it',
           );
         }

@@ -1,4 +1,4 @@
-import { isValidWallClock, toDbTime, zonedToUtc } from '../time.js';
+import { isSupportedInstant, isSupportedYear, isValidWallClock, MAX_OFFSET_MINUTES, MAX_YEAR, MIN_YEAR, toDbTime, zonedCandidates } from '../time.js';
 
 /**
  * Date parsing for CSV fields, built for millions of rows: a hand-written scanner (no regex per
@@ -6,7 +6,10 @@ import { isValidWallClock, toDbTime, zonedToUtc } from '../time.js';
  * minute, not once per row. Accepted forms:
  *   ISO 8601  `2023-05-15`, `2023-05-15T17:48`, `2023-05-15 17:48:09.123Z`, `...+02:00`, `...-0300`
  *   US short  `5/15/23 17:48`, `5/15/2023 7:48:09` (month/day/year; 2-digit years are 20yy)
- * Times without an offset are wall-clock times in the configured zone.
+ * Times without an offset are wall-clock times in the configured zone: a time in a DST gap resolves
+ * forward, a repeated time (clocks going back) to its first occurrence; `later` then holds the
+ * second occurrence, which RowConverter uses for the second row of the same key.
+ * Years outside 1970-2200 and offsets beyond ±14:00 are refused (dateProblem says why).
  */
 
 interface Parts {
@@ -119,16 +122,21 @@ function scan(raw: string, p: Parts): boolean {
     if (i === -1 || digitValue > 59) return false;
     offset += digitValue;
   }
-  if (i !== n || offset > 18 * 60) return false;
+  if (i !== n || offset > MAX_OFFSET_MINUTES) return false;
   p.zone = z === 45 ? -offset : offset;
   return true;
 }
 
 export class DateParser {
   private readonly parts: Parts = { y: 0, mo: 0, d: 0, h: 0, mi: 0, sec: 0, hasTime: false, zone: null };
-  /** Minute key -> `YYYY-MM-DD HH:MM` in UTC, or '' for an invalid wall clock. */
+  /**
+   * Minute key -> `YYYY-MM-DD HH:MM` in UTC, or '' for an invalid wall clock; a repeated wall clock
+   * holds both occurrences (32 characters).
+   */
   private readonly minuteCache = new Map<number, string>();
   private readonly day: { y: number; mo: number; d: number };
+  /** After a conversion that returned a repeated wall-clock time: its second occurrence. */
+  later: string | undefined;
 
   /** `day` (YYYY-MM-DD) is the day that date-less times such as `08h` or `14h 33` belong to. */
   constructor(
@@ -137,7 +145,7 @@ export class DateParser {
   ) {
     const day = dayText;
     const p = this.parts;
-    if (!scan(day, p) || p.hasTime || !isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: 0, minute: 0, second: 0 })) {
+    if (!scan(day, p) || p.hasTime || !isSupportedYear(p.y) || !isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: 0, minute: 0, second: 0 })) {
       throw new RangeError(`invalid day ${JSON.stringify(day)}; expected YYYY-MM-DD`);
     }
     this.day = { y: p.y, mo: p.mo, d: p.d };
@@ -152,7 +160,7 @@ export class DateParser {
   calendarDay(s: string): string | undefined {
     const p = this.parts;
     if (!scan(s, p) || p.hasTime || p.zone !== null) return undefined;
-    if (!isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: 0, minute: 0, second: 0 })) return undefined;
+    if (!isSupportedYear(p.y) || !isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: 0, minute: 0, second: 0 })) return undefined;
     return `${String(p.y).padStart(4, '0')}-${pad2(p.mo)}-${pad2(p.d)}`;
   }
 
@@ -206,13 +214,63 @@ export class DateParser {
       if (this.minuteCache.size >= CACHE_LIMIT) this.minuteCache.clear();
       this.minuteCache.set(key, prefix);
     }
-    return prefix === '' ? undefined : prefix + SECONDS[p.sec]!;
+    if (prefix.length === 16) {
+      this.later = undefined;
+      return prefix + SECONDS[p.sec]!;
+    }
+    if (prefix === '') return undefined;
+    this.later = prefix.slice(16) + SECONDS[p.sec]!;
+    return prefix.slice(0, 16) + SECONDS[p.sec]!;
   }
 
   private minutePrefix(p: Parts): string {
     const w = { year: p.y, month: p.mo, day: p.d, hour: p.h, minute: p.mi, second: 0 };
-    if (p.h > 23 || !isValidWallClock(w)) return '';
-    const ms = p.zone === null ? zonedToUtc(w, this.tz) : Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi) - p.zone * 60_000;
-    return toDbTime(ms).slice(0, 16);
+    if (p.h > 23 || !isSupportedYear(p.y) || !isValidWallClock(w)) return '';
+    if (p.zone !== null) {
+      const ms = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi) - p.zone * 60_000;
+      return isSupportedInstant(ms) ? toDbTime(ms).slice(0, 16) : '';
+    }
+    const naive = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi);
+    const c = zonedCandidates(naive, this.tz);
+    const ms = c.kind === 'gap' ? c.forward : c.first;
+    if (!isSupportedInstant(ms)) return '';
+    if (c.kind !== 'overlap') return toDbTime(ms).slice(0, 16);
+    return toDbTime(c.first).slice(0, 16) + toDbTime(c.second).slice(0, 16);
   }
+
+  /**
+   * For the last value converted: a note when it was a naive time in a DST gap or overlap of the
+   * zone (for error messages about duplicates on DST days), else undefined.
+   */
+  lastDstNote(): string | undefined {
+    const p = this.parts;
+    if (p.zone !== null || this.tz === 'UTC') return undefined;
+    const c = zonedCandidates(Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi), this.tz);
+    const local = `${pad2(p.h)}:${pad2(p.mi)} on ${p.y}-${pad2(p.mo)}-${pad2(p.d)} in ${this.tz}`;
+    if (c.kind === 'gap') {
+      return `local time ${local} does not exist (clocks jump forward) and reads as ${toDbTime(c.forward).slice(0, 16)} UTC, the time just after the gap`;
+    }
+    if (c.kind === 'overlap') {
+      return `local time ${local} occurs twice (clocks go back): the first row of a key is its first occurrence, the second row its second`;
+    }
+    return undefined;
+  }
+}
+
+/** Why a date field was refused, when the reason is more specific than "unparseable or impossible". */
+export function dateProblem(raw: string): string | undefined {
+  const p: Parts = { y: 0, mo: 0, d: 0, h: 0, mi: 0, sec: 0, hasTime: false, zone: null };
+  if (!scan(raw, p)) {
+    const m = /([+-])(\d{2}):?(\d{2})?\s*$/.exec(raw.trim());
+    if (m && /\d[T t]\d/.test(raw) && Number(m[2]) * 60 + Number(m[3] ?? 0) > MAX_OFFSET_MINUTES) {
+      return `date-time with a UTC offset beyond ±14:00 (${m[0].trim()})`;
+    }
+    return undefined;
+  }
+  if (!isSupportedYear(p.y)) return `date outside the supported years ${MIN_YEAR}-${MAX_YEAR}`;
+  const valid = p.h <= 23 && p.mi <= 59 && p.sec <= 59 && isValidWallClock({ year: p.y, month: p.mo, day: p.d, hour: p.h, minute: p.mi, second: p.sec });
+  if (valid && (p.y === MIN_YEAR || p.y === MAX_YEAR)) {
+    return `date-time outside the supported range ${MIN_YEAR}-01-01 00:00 UTC to ${MAX_YEAR}-12-31 23:59 UTC`;
+  }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { dateProblem } from './dates.js';
 import type { DateParser } from './dates.js';
 
 /**
@@ -16,6 +17,8 @@ export interface FieldKind {
    * number is far cheaper to hand to SQLite than a string); the INSERT maps it back to the text.
    */
   readonly values?: readonly string[];
+  /** A date or time: a repeated (DST) wall-clock time in a key column is placed by RowConverter. */
+  readonly isTime?: boolean;
 }
 
 /** Integer text (optional minus, digits only, at most 15 digits) or undefined. */
@@ -51,6 +54,9 @@ export function integer(opts: { nullable?: boolean; min?: number; what?: string 
     },
     explain: (raw) => {
       if (raw.length === 0) return `empty value; expected ${what}`;
+      if (/^-?\d+$/.test(raw) && raw.replace(/^-?0*/, '').length > 15 && Math.abs(Number(raw)) > Number.MAX_SAFE_INTEGER) {
+        return `too large: whole numbers must lie within ±${Number.MAX_SAFE_INTEGER} (2^53 - 1) to be stored exactly; expected ${what}`;
+      }
       const v = parseInteger(raw.trim());
       if (v !== undefined && v < min) return `negative value; expected ${what}`;
       return `not a whole number; expected ${what}`;
@@ -58,20 +64,45 @@ export function integer(opts: { nullable?: boolean; min?: number; what?: string 
   };
 }
 
-export function real(opts: { nullable?: boolean } = {}): FieldKind {
+/** A decimal number; finite always (`1e309` is refused, not stored as Infinity); `min` for measures. */
+export function real(opts: { nullable?: boolean; min?: number; what?: string } = {}): FieldKind {
+  const min = opts.min ?? -Infinity;
+  const what = opts.what ?? 'a decimal number such as 8.71';
   return {
     make: () => (raw) => {
       if (raw.length === 0) return opts.nullable ? null : undefined;
-      return REAL_RE.test(raw) ? Number(raw) : undefined;
+      if (!REAL_RE.test(raw)) return undefined;
+      const v = Number(raw);
+      return Number.isFinite(v) && v >= min ? v : undefined;
     },
-    explain: (raw) => (raw.length === 0 ? 'empty value; expected a number' : 'not a number; expected a decimal number such as 8.71'),
+    explain: (raw) => {
+      if (raw.length === 0) return `empty value; expected ${what}`;
+      if (REAL_RE.test(raw)) {
+        const v = Number(raw);
+        if (!Number.isFinite(v)) return `number too large (beyond ±1.8e308, it would be stored as infinity); expected ${what}`;
+        if (v < min) return `negative value; expected ${what}`;
+      }
+      return `not a number; expected ${what}`;
+    },
   };
 }
 
-export function text(opts: { nullable?: boolean } = {}): FieldKind {
+const NUL_PROBLEM = 'contains a NUL byte (\\u0000), which text columns refuse: the file is probably binary or damaged';
+
+/**
+ * Text; a NUL byte anywhere is refused. `normalize`: surrounding spaces are dropped and letters
+ * lowercased (`APPROVED `, `approved` and `Approved` are one status).
+ */
+export function text(opts: { nullable?: boolean; normalize?: boolean } = {}): FieldKind {
   return {
-    make: () => (raw) => (raw.length === 0 ? (opts.nullable ? null : undefined) : raw),
-    explain: () => 'empty value; expected text',
+    make: () => (raw) => {
+      if (raw.length === 0) return opts.nullable ? null : undefined;
+      if (raw.includes('\u0000')) return undefined;
+      if (!opts.normalize) return raw;
+      const v = raw.trim().toLowerCase();
+      return v.length === 0 ? (opts.nullable ? null : undefined) : v;
+    },
+    explain: (raw) => (raw.includes('\u0000') ? NUL_PROBLEM : 'empty value; expected text'),
   };
 }
 
@@ -80,7 +111,8 @@ export function oneOf(values: readonly string[]): FieldKind {
   const index = new Map(values.map((v, i) => [v, i]));
   return {
     values,
-    make: () => (raw) => index.get(raw),
+    // Exact text first (the hot path); `SUCCESS` or ` auth ` only when that misses.
+    make: () => (raw) => index.get(raw) ?? index.get(raw.trim().toLowerCase()),
     explain: () => `unknown value; expected one of ${values.join(', ')}`,
   };
 }
@@ -98,28 +130,34 @@ const DATE_FORMS = 'ISO 8601 (2023-05-15, 2023-05-15 17:48, 2023-05-15T17:48:00Z
 
 export function dateTime(): FieldKind {
   return {
+    isTime: true,
     make: (dates) => (raw) => dates.dateTime(raw),
-    explain: (raw) => (raw.length === 0 ? 'empty value; expected a date-time' : `unparseable or impossible date; expected ${DATE_FORMS}`),
+    explain: (raw) =>
+      raw.length === 0 ? 'empty value; expected a date-time' : `${dateProblem(raw) ?? 'unparseable or impossible date'}; expected ${DATE_FORMS}`,
   };
 }
 
 export function calendarDay(): FieldKind {
   return {
     make: (dates) => (raw) => dates.calendarDay(raw),
-    explain: () => 'unparseable or impossible date; expected a date such as 2023-05-15 or 5/15/23',
+    explain: (raw) => `${dateProblem(raw) ?? 'unparseable or impossible date'}; expected a date such as 2023-05-15 or 5/15/23`,
   };
 }
 
 export function hourOfDay(): FieldKind {
   return {
+    isTime: true,
     make: (dates) => (raw) => dates.hourOfDay(raw),
-    explain: () => 'not an hour; expected an hour of the --date day such as 08h (00h-23h) or a date-time on the hour such as 2023-01-10 08:00',
+    explain: (raw) =>
+      (dateProblem(raw) ?? 'not an hour') + '; expected an hour of the --date day such as 08h (00h-23h) or a date-time on the hour such as 2023-01-10 08:00',
   };
 }
 
 export function minuteOfDay(): FieldKind {
   return {
+    isTime: true,
     make: (dates) => (raw) => dates.minuteOfDay(raw),
-    explain: () => 'not a minute; expected a minute of the --date day such as 14h 33 (00h 00-23h 59) or a date-time on the minute such as 2023-01-10 14:33',
+    explain: (raw) =>
+      (dateProblem(raw) ?? 'not a minute') + '; expected a minute of the --date day such as 14h 33 (00h 00-23h 59) or a date-time on the minute such as 2023-01-10 14:33',
   };
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DataError } from '../errors.js';
+import { AppError, DataError } from '../errors.js';
 import type { DateParser } from './dates.js';
 import { BATCH_ROWS, Inserter, KeyConflict } from './inserter.js';
 import type { ParseWorkerData, ParseWorkerMessage } from './parse-worker.js';
@@ -103,7 +103,9 @@ function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DatePa
         settled = true;
         resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256 });
       } else {
-        fail(m.location ? rebuildDataError(m.location, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
+        if (m.location) fail(rebuildDataError(m.location, m.message));
+        else if (m.exitCode !== undefined) fail(new AppError(m.message, m.exitCode));
+        else fail(Object.assign(new Error(m.message), { stack: m.stack }));
       }
     });
     worker.on('error', fail);
@@ -129,7 +131,7 @@ async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict
       display,
       onRecord: (fields, line) => {
         if (!conv.hasHeader) return conv.readHeader(fields, line);
-        const key = conv.keyOf(fields);
+        const key = conv.keyOf(fields, line);
         if (!conflict.keys.has(key)) return;
         const first = firstSeen.get(key);
         if (first === undefined) {
@@ -137,9 +139,10 @@ async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict
           return;
         }
         const { column, value } = conv.keyText(fields);
+        const dst = spec.columns.some((c) => c.kind.isTime === true && spec.key.includes(c.dbName)) ? dates.lastDstNote() : undefined;
         found = new DataError(
           { file: display, line, column, value },
-          `duplicate ${spec.key.join(', ')}: the same key is already on line ${first}; each key must appear once`,
+          `duplicate ${spec.key.join(', ')}: the same key is already on line ${first}; each key must appear once` + (dst ? ` (${dst})` : ''),
         );
         throw stop;
       },

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DataError } from '../errors.js';
+import { AppError, DataError } from '../errors.js';
 import { DateParser } from './dates.js';
 import { produceRows } from './produce-rows.js';
 import type { RowSink } from './produce-rows.js';
@@ -28,7 +28,7 @@ export interface ParseWorkerData {
 export type ParseWorkerMessage =
   | { t: 'rows'; group: RowGroup; bytes: number }
   | { t: 'done'; rows: number; bytes: number; sha256: string }
-  | { t: 'error'; message: string; location?: DataError['location']; stack?: string };
+  | { t: 'error'; message: string; location?: DataError['location']; exitCode?: AppError['exitCode']; stack?: string };
 
 const GROUP_ROWS = 10 * BATCH_ROWS;
 const MAX_IN_FLIGHT = 4;
@@ -67,5 +67,6 @@ function post(message: ParseWorkerMessage): void {
 
 run(workerData as ParseWorkerData).catch((error: unknown) => {
   if (error instanceof DataError) post({ t: 'error', message: error.message, location: error.location });
+  else if (error instanceof AppError) post({ t: 'error', message: error.message, exitCode: error.exitCode });
   else post({ t: 'error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
 });

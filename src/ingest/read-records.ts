@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { DataError } from '../errors.js';
+import { DataError, InputMissingError } from '../errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { RecordHandler } from './csv-parser.js';
 import { firstInvalidUtf8, incompleteTailLength, isValidUtf8 } from './utf8.js';
@@ -39,8 +39,12 @@ export async function streamRecords(path: string, opts: StreamOptions): Promise<
   let carry = 0;
   let offset = 0; // file offset of buf[0]
   let first = true;
-  const handle = await open(path, 'r');
+  // O_NONBLOCK: should the file have been swapped for a named pipe since it was examined, opening
+  // it must not wait for a writer; fstat then refuses it.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new InputMissingError(`${opts.display} is not a regular file (it changed while init-db ran); nothing was changed`);
     for (;;) {
       const { bytesRead } = await handle.read(buf, carry, CHUNK, null);
       if (bytesRead === 0) break;

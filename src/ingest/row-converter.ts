@@ -9,6 +9,9 @@ import type { TableSpec } from './tables.js';
  * converts each field, throwing a DataError that names the line, column and value.
  */
 
+/** What a header field must look like to be quoted in an error message. */
+const COLUMN_NAME_RE = /^\uFEFF?[\p{L}\p{N}_ .-]{0,64}$/u;
+
 /** Maps a header record to, for each spec column, the index of its field. Throws on any mismatch. */
 export function mapHeader(spec: TableSpec, fields: string[], display: string, line: number): number[] {
   const order = new Array<number>(spec.columns.length).fill(-1);
@@ -17,6 +20,14 @@ export function mapHeader(spec: TableSpec, fields: string[], display: string, li
     const name = rawName.replace(/^\uFEFF/, '').trim().toLowerCase();
     const c = spec.columns.findIndex((col) => col.name === name || (col.aliases ?? []).includes(name));
     if (c === -1) {
+      // Quote only what looks like a column name: the "header" of a file that is not a CSV export
+      // (a symlink to /etc/passwd, a key file) must not end up in a terminal or a log.
+      if (!COLUMN_NAME_RE.test(rawName)) {
+        throw new DataError(
+          { file: display, line, column: i + 1 },
+          `not a header of ${spec.table}: field ${i + 1} does not look like a column name (its text is not shown); is this the right file? expected header: ${expected}`,
+        );
+      }
       throw new DataError({ file: display, line, column: i + 1, value: rawName }, `unknown column ${JSON.stringify(rawName)}; expected header: ${expected}`);
     }
     if (order[c] !== -1) {
@@ -48,15 +59,24 @@ export class RowConverter {
   header: string[] = [];
   private order: number[] | undefined;
   private readonly converters: Convert[];
+  /** The key column holding a time (checkout's hour, transaction_status's minute), or -1. */
+  private readonly timeKeyColumn: number;
+  /** Rows seen per key whose time is a repeated (DST fall-back) wall-clock time. */
+  private readonly repeated = new Map<string, number>();
+  private scratch: unknown[] = [];
+  /** Where each primary key column sits in a converted row. */
+  private readonly keyPositions: number[];
 
   constructor(
     private readonly spec: TableSpec,
-    dates: DateParser,
+    private readonly dates: DateParser,
     private readonly display: string,
     private readonly source: string | null,
   ) {
     this.width = spec.columns.length + (source !== null ? 1 : 0);
     this.converters = spec.columns.map((c) => c.kind.make(dates));
+    this.timeKeyColumn = spec.columns.findIndex((c) => c.kind.isTime === true && spec.key.includes(c.dbName));
+    this.keyPositions = spec.key.map((name) => insertColumns(spec).indexOf(name));
   }
 
   get hasHeader(): boolean {
@@ -80,6 +100,7 @@ export class RowConverter {
     const order = this.order!;
     const ncols = order.length;
     if (fields.length !== ncols) throw this.fieldCountError(line, fields);
+    const start = k;
     if (this.source !== null) out[k++] = this.source;
     for (let c = 0; c < ncols; c++) {
       const f = order[c]!;
@@ -90,18 +111,34 @@ export class RowConverter {
       }
       out[k++] = v;
     }
+    if (this.timeKeyColumn !== -1 && this.dates.later !== undefined) this.placeRepeated(fields, line, out, start);
+  }
+
+  /**
+   * A key whose time occurs twice on a DST fall-back day: its first row is the first occurrence
+   * (as converted), its second row the second occurrence, a third row is refused.
+   */
+  private placeRepeated(fields: string[], line: number, out: unknown[], start: number): void {
+    const at = start + (this.source !== null ? 1 : 0) + this.timeKeyColumn;
+    const later = this.dates.later!;
+    const key = this.keyPositions.map((i) => String(out[start + i])).join('\u0000');
+    const seen = this.repeated.get(key) ?? 0;
+    this.repeated.set(key, seen + 1);
+    if (seen === 1) out[at] = later;
+    else if (seen >= 2) {
+      const f = this.order![this.timeKeyColumn]!;
+      throw new DataError(
+        { file: this.display, line, column: this.header[f]!, value: fields[f]! },
+        `third row for a repeated local time: ${this.dates.lastDstNote() ?? 'this time occurs twice on this day'}; a third row of the same key is a duplicate`,
+      );
+    }
   }
 
   /** The primary key of a converted record (for duplicate diagnosis), as one string. */
-  keyOf(fields: string[]): string {
-    const order = this.order!;
-    return this.spec.key
-      .map((name) => {
-        if (name === 'source') return String(this.source);
-        const c = this.spec.columns.findIndex((col) => col.dbName === name);
-        return String(this.converters[c]!(fields[order[c]!]!));
-      })
-      .join('\u0000');
+  keyOf(fields: string[], line: number): string {
+    if (this.scratch.length < this.width) this.scratch = new Array<unknown>(this.width);
+    this.convert(fields, line, undefined, this.scratch, 0);
+    return this.keyPositions.map((i) => String(this.scratch[i])).join('\u0000');
   }
 
   /** Header names and values of the key columns of a record, for the duplicate message. */

@@ -65,7 +65,7 @@ export const PAYMENTS_AGGREGATE: TableSpec = {
     col('merchant_token_type', nullableText),
     col('is_secured', boolean()),
     col('bin_amount_usd', nullableText),
-    col('status', nullableText),
+    col('status', text({ nullable: true, normalize: true })),
     col('error_code', nullableText),
     col('error_message', nullableText),
     col('bank_issuer', nullableInt),
@@ -80,7 +80,7 @@ export const PAYMENTS_AGGREGATE: TableSpec = {
   ],
 };
 
-const measure = real({ nullable: true });
+const measure = real({ nullable: true, min: 0, what: 'a measure ≥ 0 such as 8.71' });
 
 export const CHECKOUT_HOURLY: TableSpec = {
   table: 'checkout_hourly',
@@ -102,7 +102,7 @@ export const TRANSACTION_STATUS: TableSpec = {
   key: ['minute', 'source', 'status'],
   columns: [
     col('time', minuteOfDay(), { dbName: 'minute' }),
-    col('status', text()),
+    col('status', text({ normalize: true })),
     col('count', integer({ min: 0, what: 'a count (a whole number ≥ 0)' }), { aliases: ['f0_'] }),
   ],
 };

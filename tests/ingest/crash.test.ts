@@ -7,7 +7,7 @@ import { FIXTURES, query, runInitDb, sha256, tempDir } from './cli-harness.js';
 
 /**
  * kill -9 in the middle of a big load: the previous database must still open with its old rows, and
- * the next init-db must succeed (taking over the dead run's lock and removing its temp file).
+ * the next init-db must succeed (taking over the dead run's lock, removing its temp file and saying so).
  * Runs the built CLI (`npm run build`; the pretest script builds).
  */
 const repo = new URL('../../', import.meta.url).pathname;
@@ -44,13 +44,15 @@ describe('init-db killed mid-load', () => {
     expect(await exited).toBe('SIGKILL');
 
     expect(existsSync(tmp)).toBe(true);
+    const statSizeBefore = statSync(tmp).size;
     expect(sha256(db)).toBe(before);
     expect(query(db, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     expect(query(db, 'SELECT count(*) AS n FROM transactions')[0]!.n).toBe(5);
     expect(query(db, 'SELECT count(*) AS n FROM orders')[0]!.n).toBe(4);
 
     const next = await runInitDb(['--data-dir', join(FIXTURES, 'good/all'), '--db', db, '--date', '2023-01-11']);
-    expect(next.stderr).toBe('');
+    // The dead run's temp file is removed, and the output says so.
+    expect(next.stderr).toBe(`warning: removed ${tmp} (${(statSizeBefore / 1_048_576).toFixed(1)} MB), left by an earlier init-db that did not finish\n`);
     expect(next.code).toBe(0);
     expect(query(db, "SELECT value FROM meta WHERE key = 'day'")[0]!.value).toBe('2023-01-11');
     expect(readdirSync(dir).sort()).toEqual(['anomaly.db', 'big', 'logs']);

@@ -138,7 +138,11 @@ describe('init-db on good files', () => {
     copyFileSync(join(FIXTURES, 'good/legacy/test_aggregate_data.csv'), join(data, 'test_aggregate_data.csv'));
     const r = await runInitDb(['--data-dir', data, '--db', join(dir, 'x.db'), '--date', '2023-01-10']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('orders: 0 rows (orders.csv)\npayments_aggregate: 1 row (test_aggregate_data.csv)\n');
+    expect(r.stdout).toBe(
+      'orders: 0 rows (orders.csv)\npayments_aggregate: 1 row (test_aggregate_data.csv)\n' +
+        'countries: empty (no countries.csv)\ntransactions: empty (no transactions.csv)\n' +
+        'checkout_hourly: empty (no checkout/*.csv)\ntransaction_status: empty (no transaction_status/*.csv)\n',
+    );
     expect(query(join(dir, 'x.db'), 'SELECT is_secured, count_orders FROM payments_aggregate')).toEqual([{ is_secured: 1, count_orders: 5 }]);
 
     // With both names present the current one wins and the person is told.
