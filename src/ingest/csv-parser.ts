@@ -34,12 +34,22 @@ function lineFrom(text: string, at: number): string {
   return text.slice(at, nl === -1 ? text.length : nl).replace(/\r$/, '');
 }
 
+/** Length of the record text[pos, next) without its line end (`\n` or `\r\n`). */
+function contentLength(text: string, pos: number, next: number): number {
+  let end = next;
+  if (end > pos && text.charCodeAt(end - 1) === LF) end--;
+  if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+  return end - pos;
+}
+
 export class CsvParser {
   private rest = '';
   private restLine = 1;
   /** Pieces after `rest` that hold no line end (so no record can end in them yet). */
   private pending: string[] = [];
   private pendingLength = 0;
+  /** `rest` ends inside an open quoted field: only a piece with a quote can complete it. */
+  private restInQuote = false;
   /** Column names for error messages, once the header is known. */
   columnNames: readonly string[] = [];
 
@@ -50,13 +60,16 @@ export class CsvParser {
 
   /** Feeds the next piece of text; complete records are handed to the handler synchronously. */
   push(chunk: string): void {
-    if (chunk.indexOf('\n') === -1) {
+    const hasQuote = chunk.indexOf('"') !== -1;
+    if (chunk.indexOf('\n') === -1 || (this.restInQuote && !hasQuote)) {
+      if (hasQuote) this.restInQuote = false; // the quote may close the field: parse with the next line end
       this.pending.push(chunk);
       this.pendingLength += chunk.length;
       if (this.rest.length + this.pendingLength > MAX_RECORD_CHARS) throw this.tooLong(this.restLine);
       return;
     }
     const text = this.takeRest() + chunk;
+    this.restInQuote = false;
     let pos = 0;
     let line = this.restLine;
     let nextQuote = text.indexOf('"');
@@ -67,13 +80,13 @@ export class CsvParser {
       if (nextQuote !== -1 && nextQuote < nl) {
         const r = this.parseSlow(text, pos, line, false);
         if (r === undefined) break; // the record continues in the next chunk
-        if (r.next - pos > MAX_RECORD_CHARS) throw this.tooLong(line);
+        if (r.next - pos > MAX_RECORD_CHARS && contentLength(text, pos, r.next) > MAX_RECORD_CHARS) throw this.tooLong(line);
         if (r.fields.length > 0) this.onRecord(r.fields, line, r.lines);
         pos = r.next;
         line = r.nextLine;
         continue;
       }
-      if (nl - pos > MAX_RECORD_CHARS) throw this.tooLong(line);
+      if (nl - pos > MAX_RECORD_CHARS && contentLength(text, pos, nl + 1) > MAX_RECORD_CHARS) throw this.tooLong(line);
       let end = nl;
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       if (end > pos) this.onRecord(text.slice(pos, end).split(','), line, undefined);
@@ -146,7 +159,10 @@ export class CsvParser {
         for (;;) {
           const q = text.indexOf('"', i);
           if (q === -1) {
-            if (!final) return undefined;
+            if (!final) {
+              this.restInQuote = true;
+              return undefined;
+            }
             throw new DataError(
               { file: this.file, line: openLine, column: this.columnName(fields.length), value: this.quote(lineFrom(text, openAt)) },
               'unterminated quoted field: a field that starts with " must end with " (write "" for a quote inside it)',

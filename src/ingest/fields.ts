@@ -21,10 +21,10 @@ export interface FieldKind {
   readonly isTime?: boolean;
 }
 
-/** Integer text (optional minus, digits only, at most 15 digits) or undefined. */
+/** Integer text (optional minus, digits only) within ±(2^53 - 1), so stored exactly; else undefined. */
 export function parseInteger(s: string): number | undefined {
   const n = s.length;
-  if (n === 0 || n > 16) return undefined;
+  if (n === 0 || n > 17) return undefined;
   let i = 0;
   const neg = s.charCodeAt(0) === 45;
   if (neg) {

@@ -123,7 +123,9 @@ function rebuildDataError(location: DataError['location'], message: string): Dat
 async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict: KeyConflict): Promise<DataError> {
   const { spec, display } = target;
   const conv = new RowConverter(spec, dates, display, target.source);
-  const firstSeen = new Map<string, number>();
+  const firstSeen = new Map<string, { line: number; dst: string | undefined }>();
+  // On a DST day the clash may come from a time in the gap or in the repeated hour: say so.
+  const timeInKey = spec.columns.some((c) => c.kind.isTime === true && spec.key.includes(c.dbName));
   let found: DataError | undefined;
   const stop = new Error('found');
   try {
@@ -133,16 +135,17 @@ async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict
         if (!conv.hasHeader) return conv.readHeader(fields, line);
         const key = conv.keyOf(fields, line);
         if (!conflict.keys.has(key)) return;
+        const dst = timeInKey ? dates.lastDstNote() : undefined;
         const first = firstSeen.get(key);
         if (first === undefined) {
-          firstSeen.set(key, line);
+          firstSeen.set(key, { line, dst });
           return;
         }
         const { column, value } = conv.keyText(fields);
-        const dst = spec.columns.some((c) => c.kind.isTime === true && spec.key.includes(c.dbName)) ? dates.lastDstNote() : undefined;
+        const note = dst ?? (first.dst !== undefined ? `line ${first.line}: ${first.dst}` : undefined);
         found = new DataError(
           { file: display, line, column, value },
-          `duplicate ${spec.key.join(', ')}: the same key is already on line ${first}; each key must appear once` + (dst ? ` (${dst})` : ''),
+          `duplicate ${spec.key.join(', ')}: the same key is already on line ${first.line}; each key must appear once` + (note ? ` (${note})` : ''),
         );
         throw stop;
       },

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CsvParser } from '../../src/ingest/csv-parser.js';
+import { CsvParser, MAX_RECORD_CHARS } from '../../src/ingest/csv-parser.js';
 import { DateParser } from '../../src/ingest/dates.js';
 import { streamRecords } from '../../src/ingest/read-records.js';
 import { firstInvalidUtf8, incompleteTailLength } from '../../src/ingest/utf8.js';
@@ -33,6 +33,41 @@ describe('CsvParser', () => {
       expect(parseAll([text.slice(0, cut), text.slice(cut)])).toEqual(expected);
     }
     expect(parseAll(text.split(''))).toEqual(expected);
+  });
+
+  /** `text` cut into pieces of `size` characters, as the reader hands them over. */
+  const pieces = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+
+  it('accepts a line or a quoted record of exactly MAX_RECORD_CHARS characters, however cut', () => {
+    const line = 'a,' + 'x'.repeat(MAX_RECORD_CHARS - 2);
+    const quoted = 'a,"' + 'y\n'.repeat((MAX_RECORD_CHARS - 4) / 2) + '"';
+    expect(quoted).toHaveLength(MAX_RECORD_CHARS);
+    for (const size of [65_536, 100_003]) {
+      const out = parseAll(pieces(`h,i\n${line}\n${quoted}\nz,1\n`, size));
+      expect(out.map(([fields, ln]) => [fields[0], fields[1]!.length, ln])).toEqual([
+        ['h', 1, 1],
+        ['a', MAX_RECORD_CHARS - 2, 2],
+        ['a', MAX_RECORD_CHARS - 4, 3],
+        ['z', 1, 4 + (MAX_RECORD_CHARS - 4) / 2],
+      ]);
+    }
+  });
+
+  it.each([
+    ['an unquoted line', (n: number) => 'a,' + 'x'.repeat(n - 2) + '\n'],
+    ['a line without a final newline', (n: number) => 'a,' + 'x'.repeat(n - 2)],
+    ['a quoted field spanning lines', (n: number) => 'a,"' + 'y\n'.repeat(n / 2) + '"\n'],
+    ['an unterminated quoted field', (n: number) => 'a,"' + 'y\n'.repeat(n / 2)],
+  ])('refuses %s one character over the cap, naming the line it starts on', (_name, make) => {
+    for (const size of [65_536, 1 << 20]) {
+      const text = 'h,i\n1,2\n' + make(MAX_RECORD_CHARS + 2);
+      expect(() => parseAll(pieces(text, size))).toThrow(`t.csv:3: record longer than ${MAX_RECORD_CHARS} characters`);
+    }
+  });
+
+  it('quotes no file content in errors before the header is accepted', () => {
+    expect(() => parseAll(['secret"x,y\n'])).toThrow(/^t\.csv:1, column field 1: stray quote/);
+    expect(() => parseAll(['"secret\n'])).toThrow(/^t\.csv:1, column field 1: unterminated quoted field/);
   });
 });
 
