@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commonSqlParams } from '../../src/checks/sql-params.js';
 import { DateParser } from '../../src/ingest/dates.js';
 import { dayString, readInstant, startOfDay, toDbTime, zonedToUtc } from '../../src/time.js';
 import { query, runInitDb, tempDir } from './cli-harness.js';
@@ -47,6 +48,17 @@ describe('zonedToUtc on transition days', () => {
     expect(readInstant('9999-12-31T23:00:00-05:00', 'UTC')).toEqual({ problem: 'is outside the supported years 1970-2200' });
     expect(readInstant('1970-01-01T00:30+01:00', 'UTC')).toEqual({ problem: 'is outside the supported years 1970-2200' });
     expect(readInstant('yesterday', 'UTC')).toEqual({ problem: 'is not an ISO 8601 time such as 2026-11-20T15:00 or 2026-11-20T15:00:00Z' });
+  });
+});
+
+describe("the evaluation day's bounds (:day_start, :day_end) on transition days", () => {
+  it.each([
+    ['Europe/London', Date.UTC(2026, 9, 25, 12), '2026-10-24 23:00:00', '2026-10-26 00:00:00'], // 25 hours
+    ['America/New_York', Date.UTC(2026, 2, 8, 12), '2026-03-08 05:00:00', '2026-03-09 04:00:00'], // 23 hours
+    ['America/Sao_Paulo', Date.UTC(2018, 10, 4, 12), '2018-11-04 03:00:00', '2018-11-05 02:00:00'], // 23 hours from 01:00
+  ])('%s', (tz, at, dayStart, dayEnd) => {
+    const p = commonSqlParams(at, tz);
+    expect([p.day_start, p.day_end]).toEqual([dayStart, dayEnd]);
   });
 });
 
