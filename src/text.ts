@@ -55,3 +55,24 @@ export function closestNames(name: string, candidates: Iterable<string>, limit =
   if (near.length === 0 && lower.length >= 3) near = all.filter((x) => x.cl.includes(lower) || lower.includes(x.cl));
   return near.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c)).slice(0, limit).map((x) => x.c);
 }
+
+/** A column name as an axis title: `change_pp` → "Change (pp)", `share_pct` → "Share (%)", `card_brand` → "Card brand". */
+export function humanLabel(column: string): string {
+  const m = /^(.*?)_(pp|pct|percent|ms|usd)$/.exec(column);
+  const unit = m ? ({ pp: 'pp', pct: '%', percent: '%', ms: 'ms', usd: 'USD' } as Record<string, string>)[m[2]!] : undefined;
+  const words = (m ? m[1]! : column).replace(/_/g, ' ').trim();
+  const text = words.charAt(0).toUpperCase() + words.slice(1);
+  return unit ? `${text} (${unit})` : text;
+}
+
+/**
+ * What one group of a key template is, for an axis title: `merchant {merchant_id}` → "Merchant",
+ * `{card_brand}` → "Card brand"; `fallback` when the template says nothing.
+ */
+export function groupLabel(template: string | undefined, fallback: string): string {
+  if (!template) return humanLabel(fallback);
+  const words = template.replace(/\{[^}]*\}/g, ' ').replace(/\s+/g, ' ').trim();
+  if (words) return humanLabel(words);
+  const first = /\{(\w+)\}/.exec(template)?.[1];
+  return humanLabel(first ?? fallback);
+}

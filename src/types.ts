@@ -23,6 +23,8 @@ export interface Anomaly {
   severity?: Severity;
   /** Raw rows behind the anomaly (e.g. the order ids), shown as a table in Slack and Sheets. */
   rows?: Record<string, unknown>[];
+  /** `share`: observed and expected are fractions of 1 (0.078), shown as percentages (7.8 %). */
+  unit?: 'share';
 }
 
 export interface CheckResult {
@@ -42,7 +44,8 @@ export interface CheckResult {
 
 /** What each check type hands to the chart renderer. */
 export type ChartData =
-  | { kind: 'baseline'; title: string; points: BaselinePoint[] }
+  /** `measure`: what the counts are, for the y axis ("sales per hour"). */
+  | { kind: 'baseline'; title: string; points: BaselinePoint[]; measure?: string }
   | {
       kind: 'status_rate';
       title: string;
@@ -59,6 +62,9 @@ export type ChartData =
   | {
       kind: 'bars';
       title: string;
+      /** What the bars measure (y axis), e.g. "Orders not settled"; and what a bar is (x axis), e.g. "Merchant". */
+      measure?: string;
+      groupLabel?: string;
       bars: { group: string; value: number; alert: boolean }[];
       min?: number;
       max?: number;

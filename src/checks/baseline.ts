@@ -138,7 +138,7 @@ export class BaselineCheck implements CheckType<Params> {
       status: anomalies.length ? 'alert' : 'ok',
       anomalies,
       metrics: { hours: points.length, judged, alerting_sources: anomalies.length },
-      chart: { kind: 'baseline', title: `${check.name}: today vs baselines`, points },
+      chart: { kind: 'baseline', title: `${check.name}: today vs baselines`, points, measure: `${p.unit} per hour` },
     };
   }
 }

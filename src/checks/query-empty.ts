@@ -4,6 +4,7 @@ import type { Anomaly } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { durationParam } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS, fillTemplate } from './sql-params.js';
+import { groupLabel } from '../text.js';
 
 const params = z
   .object({
@@ -68,7 +69,9 @@ export class QueryEmptyCheck implements CheckType<Params> {
       metrics: { rows: rows.length, groups: groups.size },
       chart: {
         kind: 'bars',
-        title: `${check.name}: rows per group`,
+        title: `${check.name}: rows found per ${groupLabel(p.key, 'key')}`,
+        measure: 'Rows found',
+        groupLabel: groupLabel(p.key, 'key'),
         bars: anomalies.map((a) => ({ group: a.key, value: a.observed ?? 0, alert: true })),
         max: 0,
       },

@@ -176,6 +176,7 @@ export class StatusRateCheck implements CheckType<Params> {
         end: toIso(windowEnd),
         observed: round4(verdict.share),
         expected: round4(verdict.expectedShare),
+        unit: 'share',
         score: Math.round(verdict.z * 10) / 10,
         severity,
         message: `${status} ${formatPercent(verdict.share)} of transactions ${range} (${formatNumber(count)} of ${formatNumber(win.total)}), normal ${formatPercent(verdict.expectedShare)} (${formatZ(verdict.z)})`,

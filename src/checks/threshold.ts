@@ -5,6 +5,7 @@ import { fromDbTime, toIso, HOUR } from '../time.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { toNumber } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS, fillTemplate } from './sql-params.js';
+import { groupLabel, humanLabel } from '../text.js';
 
 const bounds = z
   .object({ min: z.number().optional(), max: z.number().optional() })
@@ -86,7 +87,15 @@ export class ThresholdCheck implements CheckType<Params> {
       status: anomalies.length ? 'alert' : 'ok',
       anomalies,
       metrics: { groups: rows.length, breaches: anomalies.length },
-      chart: { kind: 'bars', title: `${check.name}: ${p.value_column} per group`, bars, min: p.min, max: p.max },
+      chart: {
+        kind: 'bars',
+        title: `${check.name}: ${humanLabel(p.value_column).toLowerCase()} per ${groupLabel(p.key, 'group').toLowerCase()}`,
+        measure: humanLabel(p.value_column),
+        groupLabel: groupLabel(p.key, 'group'),
+        bars,
+        min: p.min,
+        max: p.max,
+      },
     };
   }
 }

@@ -12,6 +12,14 @@ export function formatPercent(x: number, digits = 1): string {
   return `${Number(text) === 0 ? (0).toFixed(digits) : text} %`;
 }
 
+/**
+ * A share (fraction of 1) as a percentage for tables and Slack fields: one decimal, two below
+ * 1 % so a normal 0.3 % does not read as 0 %: 0.0778 → "7.8 %", 0.0031 → "0.31 %".
+ */
+export function formatShare(x: number): string {
+  return formatPercent(x, Math.abs(x) < 0.01 && x !== 0 ? 2 : 1);
+}
+
 const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 /** A number with thousands separators and at most 2 decimals: 12345.678 → "12,345.68". */
@@ -55,13 +63,15 @@ export interface TimeRangeOptions {
 
 /**
  * A time range as wall-clock minutes in `tz`: "14:33–14:38"; "2023-05-15 14:33–14:38" when
- * asked; "2023-05-15 23:50 – 2023-05-16 00:10" when it spans days; a single time when both ends
+ * asked; "2023-05-15 23:50 – 2023-05-16 00:10" when it spans days; "at 14:33" when both ends
  * fall in the same minute.
  */
 export function formatTimeRange(startIso: string, endIso: string, tz = 'UTC', opts: TimeRangeOptions = {}): string {
   const start = wallClock(parseInstant(startIso), tz);
   const end = wallClock(parseInstant(endIso), tz);
   if (start.date !== end.date) return `${start.date} ${start.time} – ${end.date} ${end.time}`;
-  const times = start.time === end.time ? start.time : `${start.time}–${end.time}`;
+  // A window that starts and ends in the same minute is a moment: "at 11:07", not "11:07–11:07".
+  if (start.time === end.time) return opts.withDate ? `at ${start.date} ${start.time}` : `at ${start.time}`;
+  const times = `${start.time}–${end.time}`;
   return opts.withDate ? `${start.date} ${times}` : times;
 }

@@ -30,10 +30,21 @@ function timeAxis(title: string, format: string): Spec {
   return { title, format, labelOverlap: true, grid: false };
 }
 
-function base(title: string, opts: ChartOptions): Spec {
+/**
+ * The frame every chart shares. `subtitle` explains the marks that carry no axis of their own
+ * (dashed limits, shaded bands) in words, so no label has to sit on top of the data.
+ */
+function base(title: string, opts: ChartOptions, subtitle?: string): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, anchor: 'start', fontSize: 15, fontWeight: 'bold', offset: 10 },
+    title: {
+      text: title,
+      anchor: 'start',
+      fontSize: 15,
+      fontWeight: 'bold',
+      offset: 10,
+      ...(subtitle ? { subtitle, subtitleFontSize: 11, subtitleColor: '#555', subtitlePadding: 4 } : {}),
+    },
     background: 'white',
     padding: 8,
     width: opts.width ?? 720,
@@ -60,7 +71,7 @@ export function wallMs(iso: string, tz: string): number {
 export function chartSpec(chart: ChartData, opts: ChartOptions = {}): object {
   switch (chart.kind) {
     case 'baseline':
-      return baselineSpec(chart.title, chart.points, opts);
+      return baselineSpec(chart.title, chart.points, opts, chart.measure);
     case 'status_rate':
       return statusRateSpec(chart, opts);
     case 'isolation_forest':
@@ -85,23 +96,39 @@ const BASELINE_SERIES: { key: keyof BaselinePoint; label: string; color: string;
   { key: 'avg_last_month', label: 'avg last month', color: '#a9a9a9', dash: [2, 2] },
 ];
 
-function baselineSpec(title: string, points: BaselinePoint[], opts: ChartOptions): Spec {
+function baselineSpec(title: string, points: BaselinePoint[], opts: ChartOptions, measure?: string): Spec {
   const tz = opts.tz ?? 'UTC';
   // One long table: a row per (hour, series) for the lines, plus `alert` rows for the shading.
+  // Counts per hour are drawn as steps: each level spans its hour, nothing is interpolated.
   const rows: Spec[] = [];
+  const lastOf = new Map<string, Spec>();
   for (const p of points) {
     const t = wallMs(p.hour, tz);
     for (const s of BASELINE_SERIES) {
       const v = p[s.key];
       // Missing values (hours still to come today) end the line instead of dropping to zero.
-      if (typeof v === 'number') rows.push({ kind: 'line', source: p.source, t, series: s.label, value: v });
+      if (typeof v === 'number') {
+        const row = { kind: 'line', source: p.source, t, series: s.label, value: v };
+        rows.push(row);
+        lastOf.set(`${p.source}\u0000${s.label}`, row);
+      }
     }
     if (p.alert) {
-      rows.push({ kind: 'alert', source: p.source, t, t2: t + HOUR, value: p.today });
+      rows.push({ kind: 'alert', source: p.source, t, t2: t + HOUR, mid: t + HOUR / 2, value: p.today });
     }
   }
-  const sources = [...new Set(points.map((p) => p.source))];
+  // Close each series' last step at the end of its hour.
+  for (const row of lastOf.values()) rows.push({ ...row, t: (row.t as number) + HOUR });
+  // The first hour of each run of alerting hours carries the band's label.
+  const alertHours = new Set(points.filter((p) => p.alert).map((p) => `${p.source}\u0000${wallMs(p.hour, tz)}`));
+  for (const p of points) {
+    const t = wallMs(p.hour, tz);
+    if (p.alert && !alertHours.has(`${p.source}\u0000${t - HOUR}`)) rows.push({ kind: 'alertLabel', source: p.source, t });
+  }
+  // No legend entry without a line: series with no value at all are left out of the legend.
+  const present = BASELINE_SERIES.filter((s) => points.some((p) => typeof p[s.key] === 'number'));
   const x = { field: 't', type: 'temporal', scale: { type: 'utc' }, axis: timeAxis(`Hour (${tz})`, '%H:%M') };
+  const yTitle = measure ? measure.charAt(0).toUpperCase() + measure.slice(1) : 'Count per hour';
   const layer = [
     {
       transform: [{ filter: "datum.kind === 'alert'" }],
@@ -109,35 +136,42 @@ function baselineSpec(title: string, points: BaselinePoint[], opts: ChartOptions
       encoding: { x, x2: { field: 't2' } },
     },
     {
+      transform: [{ filter: "datum.kind === 'alertLabel'" }],
+      mark: { type: 'text', text: 'alert', color: ALERT_RED, align: 'left', baseline: 'top', dx: 3, y: 3, fontSize: 11 },
+      encoding: { x },
+    },
+    {
       transform: [{ filter: "datum.kind === 'line'" }],
-      mark: { type: 'line', interpolate: 'monotone' },
+      mark: { type: 'line', interpolate: 'step-after' },
       encoding: {
         x,
-        y: { field: 'value', type: 'quantitative', title: 'Count per hour' },
+        y: { field: 'value', type: 'quantitative', title: yTitle },
         color: {
           field: 'series',
           type: 'nominal',
           title: null,
-          scale: { domain: BASELINE_SERIES.map((s) => s.label), range: BASELINE_SERIES.map((s) => s.color) },
+          scale: { domain: present.map((s) => s.label), range: present.map((s) => s.color) },
         },
         strokeDash: {
           field: 'series',
           type: 'nominal',
           title: null,
-          scale: { domain: BASELINE_SERIES.map((s) => s.label), range: BASELINE_SERIES.map((s) => s.dash) },
+          scale: { domain: present.map((s) => s.label), range: present.map((s) => s.dash) },
         },
         // A condition, not a scale: a strokeWidth scale on a nominal field suppresses the legend.
         strokeWidth: { condition: { test: "datum.series === 'today'", value: 3 }, value: 1.5 },
       },
     },
     {
+      // The dot sits mid-step, on today's level for the hour that alerted.
       transform: [{ filter: "datum.kind === 'alert' && isValid(datum.value)" }],
       mark: { type: 'point', filled: true, color: ALERT_RED, size: 70, opacity: 1 },
-      encoding: { x, y: { field: 'value', type: 'quantitative' } },
+      encoding: { x: { ...x, field: 'mid' }, y: { field: 'value', type: 'quantitative' } },
     },
   ];
   const spec = base(title, opts);
   spec.data = { values: rows };
+  const sources = [...new Set(points.map((p) => p.source))];
   if (sources.length <= 1) return { ...spec, layer };
 
   // Several sources: one small-multiple row each, sharing the time axis but not the count axis
@@ -186,19 +220,14 @@ function statusRateSpec(chart: Extract<ChartData, { kind: 'status_rate' }>, opts
     legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1 },
   };
   const window = { start: wallMs(chart.window.start, tz), end: wallMs(chart.window.end, tz) };
+  const subtitle = `Shaded in each status's colour: its normal range · red band: the alert window ${hhmm(window.start)}–${hhmm(window.end)}`;
   return {
-    ...base(chart.title, opts),
+    ...base(chart.title, opts, chart.bands.length ? subtitle : `Red band: the alert window ${hhmm(window.start)}–${hhmm(window.end)}`),
     layer: [
       {
         data: { values: [window] },
         mark: { type: 'rect', color: ALERT_RED, opacity: 0.12 },
         encoding: { x: { ...x, field: 'start' }, x2: { field: 'end' } },
-      },
-      {
-        // The window ends at the evaluation time (the right edge): label it on its left, clear of the legend.
-        data: { values: [window] },
-        mark: { type: 'text', text: 'alert window', color: ALERT_RED, align: 'right', baseline: 'top', dx: -4, y: 4, fontSize: 11 },
-        encoding: { x: { ...x, field: 'start' } },
       },
       {
         data: { values: bands },
@@ -231,9 +260,10 @@ function isolationSpec(chart: Extract<ChartData, { kind: 'isolation_forest' }>, 
   const points = chart.points.map((p) => ({ t: wallMs(p.time, tz), score: p.score, anomaly: p.anomaly }));
   const x = { field: 't', type: 'temporal', scale: { type: 'utc' }, axis: timeAxis(`Time (${tz})`, '%H:%M') };
   const y = { field: 'score', type: 'quantitative', title: 'Anomaly score', scale: { zero: false } };
-  const threshold = [{ threshold: chart.threshold, label: `threshold ${formatNumber(chart.threshold)}` }];
+  const threshold = [{ threshold: chart.threshold }];
+  const above = points.some((p) => p.anomaly) ? ' · red dots: minutes scored above it' : '';
   return {
-    ...base(chart.title, opts),
+    ...base(chart.title, opts, `Dashed red line: the alert threshold ${formatNumber(chart.threshold)}${above}`),
     layer: [
       {
         data: { values: points },
@@ -250,11 +280,6 @@ function isolationSpec(chart: Extract<ChartData, { kind: 'isolation_forest' }>, 
         mark: { type: 'rule', color: ALERT_RED, strokeDash: [5, 4], strokeWidth: 1.5 },
         encoding: { y: { field: 'threshold', type: 'quantitative' } },
       },
-      {
-        data: { values: threshold },
-        mark: { type: 'text', color: ALERT_RED, align: 'left', baseline: 'bottom', x: 4, dy: -3, fontSize: 11 },
-        encoding: { y: { field: 'threshold', type: 'quantitative' }, text: { field: 'label' } },
-      },
     ],
   };
 }
@@ -264,40 +289,46 @@ function isolationSpec(chart: Extract<ChartData, { kind: 'isolation_forest' }>, 
 function barsSpec(chart: Extract<ChartData, { kind: 'bars' }>, opts: ChartOptions): Spec {
   const crowded = chart.bars.length > 6 || chart.bars.some((b) => b.group.length > 14);
   const bars = chart.bars.map((b) => ({ group: b.group, value: b.value, state: b.alert ? 'alert' : 'normal' }));
+  // No legend entry without a bar: only the states that occur.
+  const states = (['normal', 'alert'] as const).filter((st) => bars.some((b) => b.state === st));
   const limits: Spec[] = [];
-  if (chart.min !== undefined) limits.push({ value: chart.min, label: `min ${formatNumber(chart.min)}` });
-  if (chart.max !== undefined) limits.push({ value: chart.max, label: `max ${formatNumber(chart.max)}` });
+  if (chart.min !== undefined) limits.push({ value: chart.min });
+  if (chart.max !== undefined) limits.push({ value: chart.max });
+  const limitText = [
+    chart.min !== undefined ? `minimum ${formatNumber(chart.min)}` : '',
+    chart.max !== undefined ? `maximum ${formatNumber(chart.max)}` : '',
+  ].filter(Boolean);
+  const subtitle = limitText.length ? `Dashed line${limitText.length > 1 ? 's' : ''}: ${limitText.join(', ')}` : undefined;
   const layer: Spec[] = [
     {
       data: { values: bars },
       mark: { type: 'bar', cornerRadiusEnd: 2 },
       encoding: {
-        x: { field: 'group', type: 'nominal', sort: null, title: 'Group', axis: { labelAngle: crowded ? -40 : 0, labelLimit: 120 } },
-        y: { field: 'value', type: 'quantitative', title: 'Value' },
+        x: { field: 'group', type: 'nominal', sort: null, title: chart.groupLabel ?? 'Key', axis: { labelAngle: crowded ? -40 : 0, labelLimit: 120 } },
+        y: { field: 'value', type: 'quantitative', title: chart.measure ?? 'Value of the check' },
         color: {
           field: 'state',
           type: 'nominal',
           title: null,
-          scale: { domain: ['normal', 'alert'], range: [NORMAL_BLUE, ALERT_RED] },
+          scale: { domain: states, range: states.map((st) => (st === 'alert' ? ALERT_RED : NORMAL_BLUE)) },
         },
       },
     },
   ];
   if (limits.length) {
-    layer.push(
-      {
-        data: { values: limits },
-        mark: { type: 'rule', color: '#444', strokeDash: [5, 4], strokeWidth: 1.3 },
-        encoding: { y: { field: 'value', type: 'quantitative' } },
-      },
-      {
-        data: { values: limits },
-        mark: { type: 'text', color: '#444', align: 'left', baseline: 'bottom', x: 4, dy: -3, fontSize: 11 },
-        encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
-      },
-    );
+    layer.push({
+      data: { values: limits },
+      mark: { type: 'rule', color: '#444', strokeDash: [5, 4], strokeWidth: 1.3 },
+      encoding: { y: { field: 'value', type: 'quantitative' } },
+    });
   }
-  return { ...base(chart.title, opts), layer };
+  return { ...base(chart.title, opts, subtitle), layer };
+}
+
+/** hh:mm of a wall-clock-shifted epoch (see wallMs). */
+function hhmm(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 }
 
 function formatNumber(n: number): string {

@@ -7,6 +7,8 @@ import { wallClockAt } from '../time.js';
 import { renderSvg } from './render.js';
 import { namespaceSvgIds } from './svg-ids.js';
 import { REPORT_CSS } from './report-css.js';
+import { formatShare } from '../detect/format.js';
+import { plural } from '../text.js';
 
 export interface HistoryEntry {
   at: string;
@@ -53,12 +55,25 @@ export function formatTime(iso: string, tz: string, withDate = true): string {
   return withDate ? `${w.year}-${p(w.month)}-${p(w.day)} ${time}` : time;
 }
 
+/**
+ * The severity a card shows: the highest of its anomalies' (a warning check can raise a critical
+ * anomaly), or the check's own when it has none.
+ */
+export function cardSeverity(r: CheckResult): Severity {
+  let best: Severity = r.anomalies.length ? 'info' : r.severity;
+  for (const a of r.anomalies) {
+    const s = a.severity ?? r.severity;
+    if (SEVERITY_RANK[s] < SEVERITY_RANK[best]) best = s;
+  }
+  return best;
+}
+
 /** Alerts first, then errors, skipped, ok; more severe first; then by name. */
 export function orderResults(results: CheckResult[]): CheckResult[] {
   return [...results].sort(
     (a, b) =>
       STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      SEVERITY_RANK[cardSeverity(a)] - SEVERITY_RANK[cardSeverity(b)] ||
       a.check.localeCompare(b.check),
   );
 }
@@ -103,7 +118,7 @@ function header(input: ReportInput, ordered: CheckResult[], tz: string): string 
         .map(
           (r) =>
             `<li><a href="#${cardId(ordered.indexOf(r))}">${escapeHtml(r.check)}</a> ` +
-            `${badge('status', r.status)} ${badge('severity', r.severity)} ` +
+            `${badge('status', r.status)} ${badge('severity', cardSeverity(r))} ` +
             `<span class="muted">${r.status === 'error' ? escapeHtml(firstLine(r.error ?? '')) : plural(r.anomalies.length, 'anomaly', 'anomalies')}</span></li>`,
         )
         .join('')}</ol>`
@@ -112,7 +127,11 @@ function header(input: ReportInput, ordered: CheckResult[], tz: string): string 
 <h1>Anomaly report</h1>
 <dl class="meta">
 <div><dt>Evaluated at</dt><dd class="eval-time">${escapeHtml(formatTime(input.at, tz))} <span class="muted">${escapeHtml(tz)}</span></dd></div>
-<div><dt>Run</dt><dd class="run-id">${input.runId === null ? '<span class="muted">none</span>' : escapeHtml(input.runId)}</dd></div>
+${
+  input.runId === null
+    ? '<div><dt>Source</dt><dd class="source">evaluated for this report <span class="muted">(not a recorded run)</span></dd></div>'
+    : `<div><dt>Run</dt><dd class="run-id">${escapeHtml(input.runId)}</dd></div>`
+}
 <div><dt>Checks</dt><dd>${ordered.length}</dd></div>
 </dl>
 <ul class="counts">${chips}</ul>
@@ -133,7 +152,7 @@ function card(r: CheckResult, chart: string, history: HistoryEntry[], tz: string
 <div class="card-head">
 <h2>${escapeHtml(r.check)}</h2>
 <span class="type">${escapeHtml(r.type)}</span>
-${badge('severity', r.severity)}
+${badge('severity', cardSeverity(r))}
 ${badge('status', r.status)}
 <span class="duration muted">${formatDuration(r.durationMs)}</span>
 </div>
@@ -164,8 +183,8 @@ function anomalyTable(anomalies: Anomaly[], tz: string): string {
       (a) => `<tr>
 <td class="key">${escapeHtml(a.key)}</td>
 <td class="window">${escapeHtml(formatWindow(a.start, a.end, tz))}</td>
-<td class="num">${formatValue(a.observed)}</td>
-<td class="num">${formatValue(a.expected)}</td>
+<td class="num">${formatValue(a.observed, a.unit)}</td>
+<td class="num">${formatValue(a.expected, a.unit)}</td>
 <td class="num">${formatValue(a.score)}</td>
 <td class="message">${a.severity ? badge('severity', a.severity) + ' ' : ''}${escapeHtml(a.message)}${rowsDetails(a.rows)}</td>
 </tr>`,
@@ -225,13 +244,15 @@ function badge(kind: 'status' | 'severity', value: string): string {
 
 function formatWindow(start: string, end: string, tz: string): string {
   const s = formatTime(start, tz);
-  if (start === end) return s;
+  if (start === end || s === formatTime(end, tz)) return `at ${s}`;
   const sameDay = s.slice(0, 10) === formatTime(end, tz).slice(0, 10);
   return `${s} – ${formatTime(end, tz, !sameDay)}`;
 }
 
-function formatValue(v: number | null): string {
+function formatValue(v: number | null, unit?: Anomaly['unit']): string {
   if (v === null || !Number.isFinite(v)) return '<span class="muted">—</span>';
+  // Shares are shown as the messages show them: 0.0778 → 7.8 %.
+  if (unit === 'share') return escapeHtml(formatShare(v));
   const abs = Math.abs(v);
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return abs >= 100 ? v.toFixed(0) : abs >= 1 ? v.toFixed(2) : v.toPrecision(3);
@@ -241,9 +262,6 @@ function formatDuration(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 function firstLine(s: string): string {
   const line = s.split('\n')[0] ?? '';

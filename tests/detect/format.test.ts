@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatPercent, formatTimeRange, formatZ } from '../../src/detect/format.js';
+import { formatNumber, formatPercent, formatShare, formatTimeRange, formatZ } from '../../src/detect/format.js';
 
 describe('formatPercent', () => {
   it('formats a fraction with a space before the sign', () => {
@@ -67,8 +67,15 @@ describe('formatTimeRange', () => {
     expect(formatTimeRange('2023-05-15T16:33:00+02:00', '2023-05-15T16:38:00+02:00')).toBe('14:33–14:38');
   });
 
-  it('collapses a range inside one minute to one time', () => {
-    expect(formatTimeRange('2023-05-15T14:33:00Z', '2023-05-15T14:33:59Z')).toBe('14:33');
+  it('reads a range inside one minute as a moment ("at 14:33", never "14:33–14:33")', () => {
+    expect(formatTimeRange('2023-05-15T14:33:00Z', '2023-05-15T14:33:59Z')).toBe('at 14:33');
+    expect(formatTimeRange('2023-05-15T14:33:00Z', '2023-05-15T14:33:00Z', 'UTC', { withDate: true })).toBe('at 2023-05-15 14:33');
+  });
+
+  it('formats shares as percentages, with two decimals below 1 %', () => {
+    expect(formatShare(0.0778)).toBe('7.8 %');
+    expect(formatShare(0.0031)).toBe('0.31 %');
+    expect(formatShare(0)).toBe('0.0 %');
   });
 
   it('rejects what is not a timestamp and unknown zones', () => {

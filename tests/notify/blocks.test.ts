@@ -98,6 +98,40 @@ describe('renderDigest', () => {
     }
   });
 
+  it('groups many alerts of one check into one section with a table; a few stay one section each', () => {
+    const merchants = [7, 12, 15, 18, 3, 4, 5, 9].map((m, i) =>
+      firingAlert('unfinished_orders', {
+        fingerprint: `unfinished_orders:merchant ${m}`,
+        description: 'Orders authorised but not settled or voided within 7 days',
+        severity: i === 0 ? 'critical' : 'warning',
+        anomaly: { key: `merchant ${m}`, start: '2023-05-08T10:00:00Z', end: '2023-05-15T14:00:00Z', observed: 10 - i, expected: 0, score: null, message: `${10 - i} orders of merchant ${m} not settled` },
+      }),
+    );
+    const statuses = ['failed', 'reversed'].map((k) => firingAlert('status_rates', { fingerprint: `status_rates:${k}`, anomaly: { ...firingAlert('x').anomaly, key: k } }));
+    const { blocks } = renderDigest({ ...base, alerts: [...merchants, ...statuses] });
+    const text = blocksText(blocks);
+    expect(text.split('Orders authorised but not settled').length - 1).toBe(1); // the description once
+    expect(text).toContain('🔴 *unfinished_orders* — Orders authorised but not settled or voided within 7 days · *8 alerts*');
+    const table = blocks.map((b) => (b.text as { text?: string } | undefined)?.text ?? '').find((t) => t.startsWith('```') && t.includes('merchant 7'))!;
+    expect(table.split('
+')[1]).toMatch(/^key +\| severity +\| observed \| expected \| window/);
+    for (const m of [7, 12, 15, 18, 3, 4, 5, 9]) expect(table).toMatch(new RegExp(`\nmerchant ${m} +\|`));
+    expect(table).toContain('2023-05-08 10:00 – 2023-05-15 14:00');
+    // Two status alerts: below the grouping threshold, each keeps its own section and message.
+    expect(text.match(/\*status_rates\* — /g)).toHaveLength(2);
+    // header + group section + group table + 2 sections + context
+    expect(blocks).toHaveLength(6);
+  });
+
+  it('shows shares as percentages and a one-minute window as a moment', () => {
+    const alert = firingAlert('status_rates', {
+      anomaly: { ...firingAlert('x').anomaly, observed: 0.0778, expected: 0.0031, unit: 'share', start: '2023-05-15T11:07:00Z', end: '2023-05-15T11:07:00Z' },
+    });
+    const text = blocksText(renderDigest({ ...base, alerts: [alert] }).blocks);
+    expect(text).toContain('*Observed* 7.8 % · *expected* 0.31 % · *window* at 2023-05-15 11:07 UTC');
+    expect(text).not.toContain('0.0778');
+  });
+
   it('says so when there is nothing to report', () => {
     const { blocks, text } = renderDigest({ ...base, alerts: [] });
     expect(text).toBe('Anomaly monitoring: no active alerts');

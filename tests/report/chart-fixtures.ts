@@ -45,6 +45,7 @@ export function baselinePoints(source: string, peak: number, outage: number[], s
 export const baselineChart: ChartData = {
   kind: 'baseline',
   title: 'checkout_1 — hourly sales vs baseline',
+  measure: 'sales per hour',
   points: baselinePoints('checkout_1', 30, [8, 9], 1),
 };
 
@@ -95,6 +96,8 @@ export function isolationChart(): Extract<ChartData, { kind: 'isolation_forest' 
 export const barsChart: Extract<ChartData, { kind: 'bars' }> = {
   kind: 'bars',
   title: 'Unfinished orders per merchant (authorised, not settled in 7 days)',
+  measure: 'Orders not settled',
+  groupLabel: 'Merchant',
   bars: [
     { group: 'merchant 1', value: 2, alert: false },
     { group: 'merchant 2', value: 0, alert: false },

@@ -59,7 +59,9 @@ describe('renderReportHtml', () => {
     expect(card).toContain('<caption>1 anomaly</caption>');
     expect(card).toContain('<td class="key">reversed</td>');
     expect(card).toContain('2023-05-15 14:33 – 14:38');
-    expect(card).toContain('<td class="num">0.187</td>');
+    // A share is a percentage here too, as in the message (not 0.187).
+    expect(card).toContain('<td class="num">18.7 %</td>');
+    expect(card).toContain('<td class="num">0.50 %</td>');
     expect(card).toContain('<td class="num">41.20</td>');
     expect(card).toContain('reversed 18.7 % of transactions 14:33–14:38');
     // The rows behind the anomaly are folded under it.
@@ -70,6 +72,32 @@ describe('renderReportHtml', () => {
     const mix = cardHtml(html, 'transaction_mix');
     expect(mix).not.toContain('null');
     expect(mix).toContain('badge severity-critical');
+  });
+
+  it("badges a card with its most severe anomaly's severity, not the check's default", async () => {
+    const input = reportInput();
+    const mixed = input.results.find((r) => r.check === 'checkout_volume')!;
+    mixed.severity = 'warning';
+    mixed.anomalies[1]!.severity = 'critical';
+    const html = await renderReportHtml(input);
+    const head = cardHtml(html, 'checkout_volume').split('</div>')[0]!;
+    expect(head).toContain('badge severity-critical');
+    expect(head).not.toContain('badge severity-warning');
+  });
+
+  it('an on-demand report (--at) says it is not a recorded run instead of "Run none"', async () => {
+    const html = await renderReportHtml({ ...reportInput(), runId: null });
+    const header = html.slice(html.indexOf('<header'), html.indexOf('</header>'));
+    expect(header).not.toMatch(/>none</);
+    expect(header).toContain('evaluated for this report');
+  });
+
+  it('shows a window that starts and ends in the same minute as a moment', async () => {
+    const input = reportInput();
+    const a = input.results.find((r) => r.check === 'reversed_rate')!.anomalies[0]!;
+    a.end = a.start;
+    const card = cardHtml(await renderReportHtml(input), 'reversed_rate');
+    expect(card).toContain('<td class="window">at 2023-05-15 14:33</td>');
   });
 
   it('shows times in the requested zone', async () => {

@@ -61,6 +61,7 @@ export function reportResults(): CheckResult[] {
           end: '2023-05-15T14:38:00Z',
           observed: 0.187,
           expected: 0.005,
+          unit: 'share',
           score: 41.2,
           message: 'reversed 18.7 % of transactions 14:33–14:38, normal 0.5 % (z = 41)',
           rows: [{ minute: '14:33', reversed: 61 }],

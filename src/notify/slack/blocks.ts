@@ -2,7 +2,8 @@
  * The Slack digest: one Block Kit message per channel per run, within Slack's limits
  * (50 blocks, 3,000 characters per section, 150 per header).
  */
-import type { Severity } from '../../types.js';
+import type { Anomaly, Severity } from '../../types.js';
+import { formatShare } from '../../detect/format.js';
 import type { DigestAlert } from '../types.js';
 import { escapeMrkdwn, formatInstant, formatNumber, formatWindow, truncateText } from './format.js';
 import { formatTable } from './table.js';
@@ -12,6 +13,11 @@ export const SLACK_MAX_SECTION_CHARS = 3000;
 export const SLACK_MAX_HEADER_CHARS = 150;
 /** Rows of an anomaly shown in its table; the rest become "+N more rows". */
 export const TABLE_MAX_ROWS = 15;
+/**
+ * A check with this many firing alerts in one digest gets one section with a table of them instead
+ * of a section each (eight merchants' unfinished orders would repeat one description eight times).
+ */
+export const GROUP_MIN_ALERTS = 4;
 const FALLBACK_TEXT_MAX = 1000;
 
 /** A Block Kit block (loosely typed: the digest builds only header, section and context blocks). */
@@ -85,11 +91,17 @@ function section(text: string): SlackBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncateText(text, SLACK_MAX_SECTION_CHARS) } };
 }
 
+/** Observed / expected as the message says them: shares as percentages. */
+function formatValue(v: number | null, unit: Anomaly['unit']): string {
+  if (unit === 'share' && v !== null && Number.isFinite(v)) return formatShare(v);
+  return formatNumber(v);
+}
+
 function firingText(a: DigestAlert, tz: string): string {
   const an = a.anomaly;
   const lines = [
     `${SEVERITY_EMOJI[severityOf(a)]} *${escapeMrkdwn(a.check)}* — ${escapeMrkdwn(a.description)}`,
-    `*Observed* ${formatNumber(an.observed)} · *expected* ${formatNumber(an.expected)} · ` +
+    `*Observed* ${formatValue(an.observed, an.unit)} · *expected* ${formatValue(an.expected, an.unit)} · ` +
       `*window* ${formatWindow(an.start, an.end, tz)}`,
     `> ${escapeMrkdwn(an.message)}`,
     `_firing since ${formatInstant(a.firstSeen, tz)}_`,
@@ -120,6 +132,53 @@ function rowsBlock(a: DigestAlert): SlackBlock | undefined {
   return section(`${fence}\n${escapeMrkdwn(table)}\n${fence}`);
 }
 
+/** One section for many firing alerts of one check: the description once, a row per alert. */
+function groupBlocks(group: DigestAlert[], tz: string): SlackBlock[] {
+  const first = group[0]!;
+  const worst = group.map(severityOf).sort((x, y) => SEVERITY_RANK[x] - SEVERITY_RANK[y])[0]!;
+  const since = group.map((a) => a.firstSeen).sort()[0]!;
+  const head = [
+    `${SEVERITY_EMOJI[worst]} *${escapeMrkdwn(first.check)}* — ${escapeMrkdwn(first.description)} · *${group.length} alerts*`,
+    `_firing since ${formatInstant(since, tz)} (the earliest)_`,
+  ].join('\n');
+  const rows = group.map((a) => ({
+    key: a.anomaly.key,
+    severity: severityOf(a),
+    observed: formatValue(a.anomaly.observed, a.anomaly.unit),
+    expected: formatValue(a.anomaly.expected, a.anomaly.unit),
+    window: formatWindow(a.anomaly.start, a.anomaly.end, tz).replace(` ${tz}`, ''),
+  }));
+  const fence = '```';
+  const table = formatTable(rows, {
+    maxRows: TABLE_MAX_ROWS,
+    maxChars: SLACK_MAX_SECTION_CHARS - 2 * fence.length - 2,
+    measure: (t) => escapeMrkdwn(t).length,
+  });
+  return [section(head), section(`${fence}\n${escapeMrkdwn(table)}\n${fence}`)];
+}
+
+/** The digest's parts in order: a group per check with many firing alerts, else one alert each. */
+function units(alerts: DigestAlert[], tz: string): { blocks: SlackBlock[]; alerts: number }[] {
+  const firingPerCheck = new Map<string, DigestAlert[]>();
+  for (const a of alerts) if (a.state === 'firing') firingPerCheck.set(a.check, [...(firingPerCheck.get(a.check) ?? []), a]);
+  const out: { blocks: SlackBlock[]; alerts: number }[] = [];
+  const grouped = new Set<string>();
+  for (const a of alerts) {
+    const group = a.state === 'firing' ? firingPerCheck.get(a.check)! : [];
+    if (group.length >= GROUP_MIN_ALERTS) {
+      // The group takes the place of its most severe alert (alerts are ordered most severe first).
+      if (!grouped.has(a.check)) out.push({ blocks: groupBlocks(group, tz), alerts: group.length });
+      grouped.add(a.check);
+      continue;
+    }
+    const own = [section(a.state === 'resolved' ? resolvedText(a, tz) : firingText(a, tz))];
+    const table = rowsBlock(a);
+    if (table) own.push(table);
+    out.push({ blocks: own, alerts: 1 });
+  }
+  return out;
+}
+
 export function renderDigest(input: DigestInput): SlackMessageBody {
   const tz = input.tz ?? 'UTC';
   const alerts = ordered(input.alerts);
@@ -141,20 +200,20 @@ export function renderDigest(input: DigestInput): SlackMessageBody {
   // Header and context are always there; the rest is shared by the alerts.
   const budget = SLACK_MAX_BLOCKS - 2;
   let used = 0;
-  for (let i = 0; i < alerts.length; i++) {
-    const a = alerts[i]!;
-    const own = [section(a.state === 'resolved' ? resolvedText(a, tz) : firingText(a, tz))];
-    const table = rowsBlock(a);
-    if (table) own.push(table);
-    const remainingAfter = alerts.length - i - 1;
-    // Keep one block free for "+N more alerts" unless this is the last alert.
-    const reserve = remainingAfter > 0 ? 1 : 0;
-    if (used + own.length + reserve > budget) {
-      blocks.push(section(`_+${alerts.length - i} more alert${alerts.length - i === 1 ? '' : 's'} not shown_`));
+  const parts = units(alerts, tz);
+  let shown = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    // Keep one block free for "+N more alerts" unless this is the last part.
+    const reserve = i < parts.length - 1 ? 1 : 0;
+    if (used + part.blocks.length + reserve > budget) {
+      const hidden = alerts.length - shown;
+      blocks.push(section(`_+${hidden} more alert${hidden === 1 ? '' : 's'} not shown_`));
       break;
     }
-    blocks.push(...own);
-    used += own.length;
+    blocks.push(...part.blocks);
+    used += part.blocks.length;
+    shown += part.alerts;
   }
   if (alerts.length === 0) blocks.push(section('Nothing to report.'));
   blocks.push(context);

@@ -45,13 +45,14 @@ export function formatInstant(iso: string, tz: string): string {
   return `${date} ${time} ${tz}`;
 }
 
-/** `2023-05-15 14:33–14:38 UTC`, or both dates when the window spans midnight. */
+/** `2023-05-15 14:33–14:38 UTC`, both dates when the window spans midnight, `at 2023-05-15 14:33 UTC` for a moment. */
 export function formatWindow(startIso: string, endIso: string, tz: string): string {
   const start = Date.parse(startIso);
   const end = Date.parse(endIso);
   if (Number.isNaN(start) || Number.isNaN(end)) return `${startIso}–${endIso}`;
   const a = dateAndTime(start, tz);
   const b = dateAndTime(end, tz);
+  if (a.date === b.date && a.time === b.time) return `at ${a.date} ${a.time} ${tz}`;
   if (a.date === b.date) return `${a.date} ${a.time}–${b.time} ${tz}`;
   return `${a.date} ${a.time} – ${b.date} ${b.time} ${tz}`;
 }
