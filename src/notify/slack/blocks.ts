@@ -146,7 +146,9 @@ function groupBlocks(group: DigestAlert[], tz: string): SlackBlock[] {
     severity: severityOf(a),
     observed: formatValue(a.anomaly.observed, a.anomaly.unit),
     expected: formatValue(a.anomaly.expected, a.anomaly.unit),
-    window: formatWindow(a.anomaly.start, a.anomaly.end, tz).replace(` ${tz}`, ''),
+    // Two columns: a window across days does not fit one table cell.
+    [`from (${tz})`]: formatInstant(a.anomaly.start, tz).replace(` ${tz}`, ''),
+    to: a.anomaly.end === a.anomaly.start ? '' : formatInstant(a.anomaly.end, tz).replace(` ${tz}`, ''),
   }));
   const fence = '```';
   const table = formatTable(rows, {
