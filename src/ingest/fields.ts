@@ -19,6 +19,8 @@ export interface FieldKind {
   readonly values?: readonly string[];
   /** A date or time: a repeated (DST) wall-clock time in a key column is placed by RowConverter. */
   readonly isTime?: boolean;
+  /** Text stored trimmed and lowercased (so `APPROVED ` and `approved` are one key). */
+  readonly normalizes?: boolean;
 }
 
 /** Integer text (optional minus, digits only) within ±(2^53 - 1), so stored exactly; else undefined. */
@@ -95,6 +97,7 @@ const NUL_PROBLEM = 'contains a NUL byte (\\u0000), which text columns refuse: t
  */
 export function text(opts: { nullable?: boolean; normalize?: boolean } = {}): FieldKind {
   return {
+    normalizes: opts.normalize === true,
     make: () => (raw) => {
       if (raw.length === 0) return opts.nullable ? null : undefined;
       if (raw.includes('\u0000')) return undefined;

@@ -123,7 +123,7 @@ function rebuildDataError(location: DataError['location'], message: string): Dat
 async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict: KeyConflict): Promise<DataError> {
   const { spec, display } = target;
   const conv = new RowConverter(spec, dates, display, target.source);
-  const firstSeen = new Map<string, { line: number; dst: string | undefined }>();
+  const firstSeen = new Map<string, { line: number; dst: string | undefined; text: string }>();
   // On a DST day the clash may come from a time in the gap or in the repeated hour: say so.
   const timeInKey = spec.columns.some((c) => c.kind.isTime === true && spec.key.includes(c.dbName));
   let found: DataError | undefined;
@@ -138,11 +138,15 @@ async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict
         const dst = timeInKey ? dates.lastDstNote() : undefined;
         const first = firstSeen.get(key);
         if (first === undefined) {
-          firstSeen.set(key, { line, dst });
+          firstSeen.set(key, { line, dst, text: conv.keyText(fields).value });
           return;
         }
         const { column, value } = conv.keyText(fields);
-        const note = dst ?? (first.dst !== undefined ? `line ${first.line}: ${first.dst}` : undefined);
+        const normalised = spec.columns.filter((c) => c.kind.normalizes === true && spec.key.includes(c.dbName)).map((c) => c.name);
+        const note =
+          dst ??
+          (first.dst !== undefined ? `line ${first.line}: ${first.dst}` : undefined) ??
+          (normalised.length > 0 && value !== first.text ? `${normalised.join(', ')} values are compared in lowercase without surrounding spaces` : undefined);
         found = new DataError(
           { file: display, line, column, value },
           `duplicate ${spec.key.join(', ')}: the same key is already on line ${first.line}; each key must appear once` + (note ? ` (${note})` : ''),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { commonSqlParams } from '../../src/checks/sql-params.js';
 import { DateParser } from '../../src/ingest/dates.js';
 import { dayString, readInstant, startOfDay, toDbTime, zonedToUtc } from '../../src/time.js';
+import { workspace } from '../helpers/cli.js';
 import { query, runInitDb, tempDir } from './cli-harness.js';
 
 /**
@@ -163,5 +164,24 @@ describe('init-db loads DST days', () => {
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('checkout/pos.csv:3, column time (value "01h"): duplicate source, hour: the same key is already on line 2');
     expect(r.stderr).toContain('local time 00:00 on 2018-11-04 in America/Sao_Paulo does not exist (clocks jump forward)');
+  });
+});
+
+describe('anomaly run evaluates a DST day whole', () => {
+  it.each([
+    ['Europe/London', '2026-10-25', localHours({ repeat: 1 }), '2026-10-25T23:59:00Z'],
+    ['America/New_York', '2026-03-08', localHours({ skip: 2 }), '2026-03-09T03:59:00Z'],
+    ['America/Sao_Paulo', '2018-11-04', localHours({ skip: 0 }), '2018-11-05T01:59:00Z'],
+  ])('%s %s: the hourly check sees every hour of the day and nothing else', async (tz, day, hours, lastMinute) => {
+    const ws = workspace({ ANOMALY_TZ: tz });
+    // A steady hour-by-hour file, baselines equal to today: nothing to alert on.
+    ws.write('checkout/pos.csv', CHECKOUT_HEADER + hours.map((h) => `${hh(h)}h,10,10,10,10,10\n`).join(''));
+    const load = await ws.cli('init-db', '--date', day);
+    expect(load.code, load.stderr).toBe(0);
+    const r = await ws.cli('run', '--at', lastMinute, '--json', '--dry-run', '--only', 'checkout_hourly');
+    expect(r.code, r.stderr).toBe(0);
+    const check = JSON.parse(r.stdout).checks[0];
+    expect(check.status).toBe('ok');
+    expect(check.metrics.hours).toBe(hours.length); // the rows of :day_start <= hour < :day_end
   });
 });
