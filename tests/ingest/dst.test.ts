@@ -185,3 +185,17 @@ describe('anomaly run evaluates a DST day whole', () => {
     expect(check.metrics.hours).toBe(hours.length); // the rows of :day_start <= hour < :day_end
   });
 });
+
+describe('--at, --from and --to outside the supported range exit 64', () => {
+  it.each([
+    ['run', '--at', '2026-11-20T15:00+14:30', 'has the UTC offset +14:30; offsets range from -14:00 to +14:00'],
+    ['run', '--at', '0099-11-20T15:00Z', 'is outside the supported years 1970-2200'],
+    ['replay', '--from', '9999-12-31T23:00:00-05:00', 'is outside the supported years 1970-2200'],
+  ])('%s %s %s', async (command, flag, value, problem) => {
+    const ws = workspace();
+    const args = command === 'replay' ? [command, flag, value, '--to', '2026-11-20T16:00Z'] : [command, flag, value, '--dry-run'];
+    const r = await ws.cli(...args);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(`${flag} ${JSON.stringify(value)} ${problem}`);
+  });
+});
