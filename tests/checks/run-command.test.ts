@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SHARED, workspace } from '../helpers/cli.js';
+import { holdLock } from '../helpers/hold-lock.js';
 
 async function cloudwalk() {
   const ws = workspace();
@@ -91,18 +91,15 @@ describe('anomaly run', () => {
 
   it('a second run while one holds the lock exits 75', async () => {
     const ws = await cloudwalk();
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    const holder = await holdLock(ws.env.ANOMALY_STATE_DB + '.run.lock');
     try {
-      writeFileSync(ws.env.ANOMALY_STATE_DB + '.run.lock', `${holder.pid}\n`);
       const r = await ws.cli('run', '--dry-run');
       expect(r.code).toBe(75);
       expect(r.stderr).toMatch(/another anomaly run is running \(pid \d+/);
     } finally {
-      const exited = new Promise((resolve) => holder.once('exit', resolve));
-      holder.kill();
-      await exited;
+      // A holder that dies (however it dies) frees the lock.
+      await holder.stop('SIGKILL');
     }
-    // A lock left by a process that died is taken over.
     const r2 = await ws.cli('run', '--dry-run', '--at', '2023-01-10T10:00');
     expect(r2.code).toBe(0);
   });

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dumpAll, FIXTURES, query, runInitDb, sha256, tempDir } from './cli-harness.js';
+import { holdLock } from '../helpers/hold-lock.js';
 
 const ALL = join(FIXTURES, 'good/all');
 
@@ -191,8 +192,10 @@ describe('init-db refusals', () => {
   it('exits 75 while another live init-db holds the lock, and leaves the database alone', async () => {
     const { db } = await loadAll();
     const before = sha256(db);
-    writeFileSync(db + '.init.lock', `${process.ppid}\n`);
+    // A real holder: a pid written in the file proves nothing (the lock is the kernel's).
+    const holder = await holdLock(db + '.init.lock', 'init-db');
     const r = await runInitDb(['--data-dir', ALL, '--db', db, '--date', '2023-01-10']);
+    await holder.stop();
     expect(r.code).toBe(75);
     expect(r.stderr).toContain('another init-db is running');
     expect(sha256(db)).toBe(before);
