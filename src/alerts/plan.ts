@@ -1,6 +1,7 @@
 import type { Anomaly, CheckResult, Severity } from '../types.js';
 import type { DigestAlert, Notification } from '../notify/types.js';
 import { fromDbTime, toDbTime, toIso } from '../time.js';
+import { CHECK_ERRORS_TAB, checkErrorAnomaly, isCheckErrorKey } from './check-errors.js';
 import { formatElapsed } from './format.js';
 import { enqueue } from './outbox.js';
 import type { AlertPolicy } from './policy.js';
@@ -124,47 +125,58 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
   const due: DueAlert[] = [];
   const resolvedByDigest = new Map<number, ResolvedAlert[]>();
 
+  /** Fires (or keeps firing) one anomaly's alert and queues it when it is due. */
+  const fire = (result: CheckResult, anomaly: Anomaly, policy: AlertPolicy): void => {
+    const fingerprint = fingerprintOf(result.check, anomaly.key);
+    const severity = anomaly.severity ?? policy.severity;
+    const anomalyJson = JSON.stringify(anomaly);
+    const row = getAlert.get(fingerprint) as AlertRow | undefined;
+    const isNew = !row || row.state === 'resolved';
+    if (isNew) {
+      upsertNew.run({ fingerprint, check: result.check, key: anomaly.key, severity, at: atDb, anomaly: anomalyJson });
+      summary.newAlerts.push(fingerprint);
+    } else {
+      // Flapping back before resolution keeps first_seen and its message.
+      stillFiring.run(atDb, severity, anomalyJson, fingerprint);
+    }
+    const lastNotified = isNew ? null : row.last_notified;
+    const isDue =
+      lastNotified === null ||
+      input.at - fromDbTime(lastNotified) >= policy.repeatIntervalMs ||
+      (!isNew && row.suppressed === 1);
+    if (!isDue) return;
+    if (snoozed.has(result.check) || snoozed.has(fingerprint)) {
+      markSuppressed.run(fingerprint);
+      summary.snoozed.push(fingerprint);
+      return;
+    }
+    due.push({
+      fingerprint,
+      check: result.check,
+      description: policy.description || result.description,
+      policy,
+      anomaly,
+      severity,
+      firstSeen: isNew ? atDb : row.first_seen,
+    });
+  };
+
   for (const result of [...input.results, ...removedChecks(store, input.configuredChecks)]) {
-    // A check that could not run says nothing about its alerts: they neither fire nor resolve.
-    if (result.status !== 'ok' && result.status !== 'alert') continue;
     const policy = input.policies.get(result.check) ?? defaultPolicy(result);
+    // A check that could not run says nothing about its other alerts: they neither fire nor
+    // resolve. The failure itself is an alert (`<check>:__error__`), resolved by the next clean run.
+    if (result.status === 'error') {
+      fire(result, checkErrorAnomaly(result, input.at), policy);
+      continue;
+    }
+    if (result.status !== 'ok' && result.status !== 'alert') continue;
     const seen = new Set<string>();
 
     for (const anomaly of result.anomalies) {
       const fingerprint = fingerprintOf(result.check, anomaly.key);
       if (seen.has(fingerprint)) continue;
       seen.add(fingerprint);
-      const severity = anomaly.severity ?? policy.severity;
-      const anomalyJson = JSON.stringify(anomaly);
-      const row = getAlert.get(fingerprint) as AlertRow | undefined;
-      const isNew = !row || row.state === 'resolved';
-      if (isNew) {
-        upsertNew.run({ fingerprint, check: result.check, key: anomaly.key, severity, at: atDb, anomaly: anomalyJson });
-        summary.newAlerts.push(fingerprint);
-      } else {
-        // Flapping back before resolution keeps first_seen and its message.
-        stillFiring.run(atDb, severity, anomalyJson, fingerprint);
-      }
-      const lastNotified = isNew ? null : row.last_notified;
-      const isDue =
-        lastNotified === null ||
-        input.at - fromDbTime(lastNotified) >= policy.repeatIntervalMs ||
-        (!isNew && row.suppressed === 1);
-      if (!isDue) continue;
-      if (snoozed.has(result.check) || snoozed.has(fingerprint)) {
-        markSuppressed.run(fingerprint);
-        summary.snoozed.push(fingerprint);
-        continue;
-      }
-      due.push({
-        fingerprint,
-        check: result.check,
-        description: policy.description || result.description,
-        policy,
-        anomaly,
-        severity,
-        firstSeen: isNew ? atDb : row.first_seen,
-      });
+      fire(result, anomaly, policy);
     }
 
     for (const row of firingOfCheck.all(result.check) as AlertRow[]) {
@@ -224,10 +236,15 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
     for (const [digestId, resolved] of resolvedByDigest) add(resolutionUpdate(store, digestId, resolved, input), digestId);
   }
 
-  // Sheets: the run's results every run, and each notified check's anomalies to its own tab.
-  const sheetsDue = sheets ? due.filter((d) => d.policy.sheetTab) : [];
+  // Sheets: the run's results every run, each notified check's anomalies to its own tab, and
+  // each notified check error to the Check errors tab.
+  const sheetsDue = sheets ? due.filter((d) => d.policy.sheetTab && !isCheckErrorKey(d.anomaly.key)) : [];
+  const errorsDue = sheets ? due.filter((d) => isCheckErrorKey(d.anomaly.key)) : [];
   if (sheets) {
     add(checkResultsAppend(input.runId, input.at, input.results));
+    if (errorsDue.length) {
+      add(anomalyTabAppend(input.runId, input.at, CHECK_ERRORS_TAB, errorsDue.map((d) => ({ check: d.check, anomaly: d.anomaly }))));
+    }
     const byTab = new Map<string, DueAlert[]>();
     for (const d of sheetsDue) {
       const tab = d.policy.sheetTab!;
@@ -239,7 +256,7 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
   }
 
   // An alert counts as notified only when some destination actually got it.
-  const notified = new Set([...slackDue, ...sheetsDue].map((d) => d.fingerprint));
+  const notified = new Set([...slackDue, ...sheetsDue, ...errorsDue].map((d) => d.fingerprint));
   for (const fingerprint of notified) markNotified.run(atDb, fingerprint);
   summary.notified = due.filter((d) => notified.has(d.fingerprint)).map((d) => d.fingerprint);
   return summary;

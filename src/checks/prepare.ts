@@ -10,7 +10,7 @@ import { openEngine } from '../db/open-engine.js';
 import type { EngineEnv } from '../db/open-engine.js';
 import { isClickHouseUrl } from '../db/clickhouse-url.js';
 import { ClickHouseEngine } from '../db/clickhouse-engine.js';
-import { ConfigError, InputMissingError } from '../errors.js';
+import { ConfigError, InputMissingError, IoError } from '../errors.js';
 
 export interface PreparedChecks {
   engine: QueryEngine;
@@ -49,6 +49,7 @@ export async function prepareChecks(opts: { config: string; db: string; only?: s
       await engine.validate(check.sql);
     } catch (error) {
       await engine.close();
+      if (error instanceof IoError) throw error; // the database file itself is damaged, not the SQL
       throw new ConfigError(`${opts.config}: check "${check.name}": ${key}: the SQL does not prepare against ${opts.db}: ${(error as Error).message}`);
     }
   }

@@ -1,5 +1,6 @@
 import { formatElapsed, pendingOutbox, recentOutbox, withStateStore } from '../alerts/index.js';
 import { formatTable } from '../alerts/format.js';
+import { HOUR, parseDuration } from '../time.js';
 import type { CommandContext } from './context.js';
 import { plural } from '../text.js';
 
@@ -37,6 +38,11 @@ export async function outboxCommand(ctx: CommandContext, opts: { json?: boolean;
       oneLine(e.lastError ?? ''),
     ]);
     ctx.out(formatTable(header, rows));
+  }
+  const maxAgeMs = parseDuration(ctx.env.ANOMALY_OUTBOX_MAX_AGE) ?? HOUR;
+  const stuck = entries.filter((e) => e.status === 'pending' && e.ageMs > maxAgeMs).length;
+  if (stuck > 0) {
+    ctx.out(`${stuck} notification(s) waiting longer than ${formatElapsed(maxAgeMs)} (ANOMALY_OUTBOX_MAX_AGE): \`anomaly run\` exits 3 until they are delivered\n`);
   }
   if (!opts.all && dead > 0) {
     ctx.out(`${plural(dead, 'notification')} ${dead === 1 ? 'was' : 'were'} given up after 7 days undelivered: run \`anomaly outbox --all\` to see ${dead === 1 ? 'it' : 'them'}\n`);

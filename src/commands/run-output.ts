@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus } from '../types.js';
 import { ExitCode } from '../errors.js';
+import type { OutboxEntry } from '../alerts/outbox.js';
 import { toIso } from '../time.js';
 import { plural } from '../text.js';
 
@@ -30,15 +31,29 @@ export type NotifyReport =
       /** Outbox items still queued after this run. */
       pending: number;
       failed: { destination: string; error: string; fix?: string }[];
+      /** Outbox items given up in this run (pending for more than 7 days): exit 3 (docs/failures.md). */
+      expired?: OutboxEntry[];
+      /** Outbox items still pending after ANOMALY_OUTBOX_MAX_AGE: exit 3. */
+      stuck?: OutboxEntry[];
+      stuckAfterMs?: number;
+      /** The Google key file is broken while Sheets is configured: its message (exit 78). */
+      sheetsError?: string;
     };
 
 /**
- * The run's exit code: 2 a check errored, then 3 a notification is still undelivered, then 1 an
- * alert with --fail-on-alert, else 0.
+ * The run's exit code: 78 the Google key file is broken, then 2 a check errored, then 3 a
+ * notification failed, is stuck past ANOMALY_OUTBOX_MAX_AGE or was given up, then 1 an alert with
+ * --fail-on-alert, else 0 (docs/failures.md).
  */
-export function runExitCode(results: CheckResult[], notifications: { mode: string; failed?: unknown[] }, failOnAlert: boolean): number {
+export function runExitCode(
+  results: CheckResult[],
+  notifications: { mode: string; failed?: unknown[]; stuck?: unknown[]; expired?: unknown[]; sheetsError?: string },
+  failOnAlert: boolean,
+): number {
+  if (notifications.mode === 'live' && notifications.sheetsError) return ExitCode.badConfig;
   if (results.some((r) => r.status === 'error')) return ExitCode.checkErrored;
-  if (notifications.mode === 'live' && (notifications.failed?.length ?? 0) > 0) return ExitCode.notifyFailed;
+  const n = notifications;
+  if (n.mode === 'live' && (n.failed?.length ?? 0) + (n.stuck?.length ?? 0) + (n.expired?.length ?? 0) > 0) return ExitCode.notifyFailed;
   if (failOnAlert && results.some((r) => r.status === 'alert')) return 1;
   return ExitCode.ok;
 }

@@ -4,9 +4,12 @@ import type { StateStore } from '../alerts/store.js';
 import type { CheckDefinition } from '../checks/check-type.js';
 import { prepareChecks } from '../checks/prepare.js';
 import { evaluateChecks } from '../checks/run-checks.js';
-import { UsageError } from '../errors.js';
+import { databaseFileError, UsageError } from '../errors.js';
+import type { OutboxEntry } from '../alerts/outbox.js';
+import { OUTBOX_GIVE_UP_DAYS } from '../alerts/outbox-health.js';
+import { formatElapsed } from '../alerts/format.js';
 import { acquireLock } from '../lock.js';
-import { readInstant, toIso } from '../time.js';
+import { HOUR, parseDuration, readInstant, toIso } from '../time.js';
 import type { CheckResult } from '../types.js';
 import type { CommandContext } from './context.js';
 import { describeNotifications, runErrors, runExitCode, runJson, runTable, type NotifyReport } from './run-output.js';
@@ -31,8 +34,7 @@ export function resolveAt(text: string | undefined, ctx: CommandContext, flag = 
 
 /**
  * `anomaly run`: evaluate the checks as of --at, record every result, update alert state and
- * deliver notifications through the outbox. Exit: 0 ok, 2 a check errored, 3 a notification is
- * still pending, 1 alerts with --fail-on-alert.
+ * deliver notifications through the outbox. Exit codes: see runExitCode (docs/failures.md).
  */
 export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number> {
   const at = resolveAt(opts.at, ctx);
@@ -46,9 +48,14 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
     const results = await evaluateChecks(prepared.checks, prepared.types, { engine: prepared.engine, at, tz: ctx.env.ANOMALY_TZ, log: ctx.log, cache });
     await prepared.engine.close();
 
-    const { StateStore } = await import('../alerts/store.js');
+    const { StateStore, stateRecovery } = await import('../alerts/store.js');
     const { newRunId, recordRun } = await import('../alerts/runs.js');
     const store = StateStore.open(statePath);
+    if (store.created) {
+      const warning = `state database ${statePath} did not exist: created a new one (no alert history: every firing alert is announced as new)`;
+      ctx.err(`warning: ${warning}\n`);
+      ctx.log.warn({ stateDb: statePath }, warning);
+    }
     try {
       const runId = newRunId(at, startedAt);
       recordRun(store, { runId, at, startedAt, finishedAt: ctx.now(), dryRun: Boolean(opts.dryRun), results });
@@ -65,8 +72,12 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
       }
       // Under --quiet the table is not printed, but a failure still is.
       if (ctx.quiet && !opts.json) ctx.error?.(runErrors(results) + failedDeliveries(notifications));
+      if (notifications.mode === 'live') reportLoudFailures(ctx, notifications);
       ctx.log.info({ runId, at: toIso(at), checks: results.length, notifications, exitCode }, 'run finished');
       return exitCode;
+    } catch (error) {
+      // "database or disk is full" alone does not say which database.
+      throw databaseFileError(error, 'state database', statePath, stateRecovery(statePath));
     } finally {
       store.close();
     }
@@ -88,8 +99,10 @@ async function notify(
   const { deliverWithRetry, retryPolicyFromEnv } = await import('../notify/retry.js');
   const { planNotifications } = await import('../alerts/plan.js');
   const { drainOutbox } = await import('../alerts/outbox.js');
+  const { expireOutboxLoudly, stuckOutbox } = await import('../alerts/outbox-health.js');
 
   const notifiers = await createNotifiers(ctx.env, ctx.log);
+  const stuckAfterMs = parseDuration(ctx.env.ANOMALY_OUTBOX_MAX_AGE) ?? HOUR;
   const slackChannel = ctx.env.SLACK_ALERT_CHANNEL_ID;
   const slackOn = Boolean(notifiers.slack && slackChannel);
   const off = [...notifiers.missing];
@@ -119,12 +132,17 @@ async function notify(
     at,
     results,
     policies,
-    destinations: { ...(slackOn ? { slack: { defaultChannel: slackChannel! } } : {}), ...(notifiers.sheets ? { sheets: true } : {}) },
+    // A broken Sheets key still queues the rows: they go out once the key is fixed.
+    destinations: {
+      ...(slackOn ? { slack: { defaultChannel: slackChannel! } } : {}),
+      ...(notifiers.sheets || notifiers.sheetsError ? { sheets: true } : {}),
+    },
     charts,
     now: ctx.now(),
     configuredChecks,
   });
   const policy = retryPolicyFromEnv(ctx.env);
+  const expired = expireOutboxLoudly(store, ctx.now());
   const drained = await drainOutbox(
     store,
     { ...(slackOn ? { slack: notifiers.slack } : {}), ...(notifiers.sheets ? { sheets: notifiers.sheets } : {}) },
@@ -140,6 +158,10 @@ async function notify(
     delivered: drained.delivered,
     pending: drained.pending,
     failed: drained.failed.map((f) => ({ destination: f.destination, error: f.error, ...(f.fix ? { fix: f.fix } : {}) })),
+    expired,
+    stuck: stuckOutbox(store, ctx.now(), stuckAfterMs),
+    stuckAfterMs,
+    ...(notifiers.sheetsError ? { sheetsError: notifiers.sheetsError.message } : {}),
   };
 }
 
@@ -156,6 +178,28 @@ async function renderAlertCharts(ctx: CommandContext, results: CheckResult[]): P
     }
   }
   return charts;
+}
+
+/**
+ * Says on stderr and in the log what must not pass quietly: notifications given up or stuck in
+ * the outbox, and a broken Google key file (docs/failures.md).
+ */
+function reportLoudFailures(ctx: CommandContext, n: Extract<NotifyReport, { mode: 'live' }>): void {
+  const describe = (e: OutboxEntry) =>
+    `#${e.id} ${e.kind} (queued ${formatElapsed(e.ageMs)} ago, ${e.attempts} attempt(s)${e.lastError ? `, last error: ${e.lastError.slice(0, 200)}` : ''})`;
+  for (const e of n.expired ?? []) {
+    ctx.err(`anomaly: notification given up undelivered after ${OUTBOX_GIVE_UP_DAYS} days: ${describe(e)}\n`);
+    ctx.log.error({ outboxId: e.id, destination: e.destination, kind: e.kind, createdAt: e.createdAt, lastError: e.lastError }, 'notification given up');
+  }
+  const stuck = n.stuck ?? [];
+  if (stuck.length) {
+    ctx.err(
+      `anomaly: ${stuck.length} notification(s) undelivered for more than ${formatElapsed(n.stuckAfterMs ?? 0)} (ANOMALY_OUTBOX_MAX_AGE): ` +
+        `${stuck.slice(0, 5).map(describe).join('; ')}${stuck.length > 5 ? '; …' : ''} — see \`anomaly outbox\`\n`,
+    );
+    ctx.log.error({ stuck: stuck.map((e) => ({ id: e.id, kind: e.kind, createdAt: e.createdAt, lastError: e.lastError })) }, 'notifications stuck in the outbox');
+  }
+  if (n.sheetsError) ctx.err(`anomaly: ${n.sheetsError} (the Sheets rows stay queued until it is fixed)\n`);
 }
 
 function failedDeliveries(n: NotifyReport): string {

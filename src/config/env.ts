@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { assertTimeZone } from '../time.js';
+import { assertTimeZone, parseDuration } from '../time.js';
 
 /**
  * Environment configuration. `.env` in the working directory is read (quietly: cron mail stays
@@ -59,6 +59,8 @@ export const envSchema = z.object({
   ANOMALY_NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   ANOMALY_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   ANOMALY_NOTIFY_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),
+  /** A notification still undelivered after this long makes `anomaly run` exit 3 naming it (docs/failures.md). */
+  ANOMALY_OUTBOX_MAX_AGE: z.string().trim().default('1h').refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 30m, 1h or 1d'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { databaseFileError } from '../errors.js';
 import type { Params, QueryEngine, Row } from './engine.js';
 
 /** Named parameters a statement uses, e.g. `:at` / `@at` / `$at` (quoted text and comments excluded). */
@@ -13,6 +14,8 @@ export function parameterNames(sql: string): string[] {
   return [...names];
 }
 
+const DATA_DB_FIX = 'rebuild it from the CSV exports with `anomaly init-db` (or point --db / ANOMALY_DB at the right file)';
+
 /** SQLite through better-sqlite3; statements are prepared once and reused (replay runs thousands). */
 export class SqliteEngine implements QueryEngine {
   readonly name = 'sqlite';
@@ -20,8 +23,27 @@ export class SqliteEngine implements QueryEngine {
 
   constructor(readonly db: Database.Database) {}
 
+  /**
+   * Opens the data database read-only. A file that is not a SQLite database, or is corrupt, is an
+   * IoError (74) naming it and the fix, not a SQL error of whichever check reads it first.
+   */
   static open(path: string): SqliteEngine {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
+    const fix = DATA_DB_FIX;
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw databaseFileError(error, 'data database', path, fix);
+    }
+    try {
+      // Reading the schema reads the header and the first page: garbage shows here. (No full
+      // integrity check: it would read every page of a multi-GB file on every run; damage found
+      // later by a query is reported the same way, see querySync.)
+      db.prepare(`SELECT count(*) FROM sqlite_master`).get();
+    } catch (error) {
+      db.close();
+      throw databaseFileError(error, 'data database', path, fix);
+    }
     return new SqliteEngine(db);
   }
 
@@ -45,11 +67,20 @@ export class SqliteEngine implements QueryEngine {
       if (!(n in params)) throw new Error(`SQL parameter :${n} is not provided (available: ${Object.keys(params).map((k) => ':' + k).join(', ')})`);
       bound[n] = params[n]!;
     }
-    return (names.length ? stmt.all(bound) : stmt.all()) as Row[];
+    try {
+      return (names.length ? stmt.all(bound) : stmt.all()) as Row[];
+    } catch (error) {
+      // "database disk image is malformed" alone does not say which file.
+      throw databaseFileError(error, 'data database', this.db.name, DATA_DB_FIX);
+    }
   }
 
   async validate(sql: string): Promise<void> {
-    this.prepared(sql);
+    try {
+      this.prepared(sql);
+    } catch (error) {
+      throw databaseFileError(error, 'data database', this.db.name, DATA_DB_FIX);
+    }
   }
 
   async close(): Promise<void> {

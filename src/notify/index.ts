@@ -19,6 +19,11 @@ export interface Notifiers {
   sheets?: SheetsNotifier;
   /** One line per destination that is off, saying why. */
   missing: string[];
+  /**
+   * Set when Google Sheets is configured but its key file is broken (unreadable, not JSON, no
+   * client_email / private_key). That is a configuration error (78), not "Sheets off".
+   */
+  sheetsError?: ConfigError;
 }
 
 export async function createNotifiers(env: Env, log: Logger): Promise<Notifiers> {
@@ -51,10 +56,12 @@ export async function createNotifiers(env: Env, log: Logger): Promise<Notifiers>
         log,
       });
     } catch (err) {
-      // A broken key file must not stop Slack alerts from going out: report it and carry on.
+      // A broken key file must not stop Slack alerts from going out: the caller delivers what it
+      // can, keeps the Sheets rows queued, and fails with 78 at the end.
       if (!(err instanceof ConfigError)) throw err;
-      log.error({ err: err.message }, 'Google Sheets disabled');
+      log.error({ err: err.message }, 'Google Sheets key file is broken');
       out.missing.push(`Google Sheets off: ${err.message}`);
+      out.sheetsError = err;
     }
   }
   return out;

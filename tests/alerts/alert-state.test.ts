@@ -153,7 +153,7 @@ describe('alert state across runs', () => {
     expect(alertRow(store, 'status_rates:reversed')).toMatchObject({ state: 'firing', notify_count: 1, slack_ts: '1700000000.000003' });
   });
 
-  it('error and skipped results neither resolve nor fire their check’s alerts', async () => {
+  it('error and skipped results neither resolve nor fire their check’s alerts; the error is an alert of its own, sent once', async () => {
     const pol = policies(policy('status_rates'), policy('volume'));
     await runAt(T0, [result('status_rates', [anomaly('reversed')]), result('volume', [])], pol);
     const broken = [
@@ -162,11 +162,20 @@ describe('alert state across runs', () => {
     ];
     for (let i = 1; i <= 3; i++) {
       const r = await runAt(T0 + i * 10 * MINUTE, broken, pol);
-      expect(r.sent).toHaveLength(0);
+      if (i === 1) {
+        expect(r.sent.map((n) => n.kind)).toEqual(['slack.digest']);
+        const [errorAlert] = (r.sent[0] as Digest).alerts;
+        expect(errorAlert).toMatchObject({ fingerprint: 'status_rates:__error__', check: 'status_rates' });
+        expect(errorAlert!.anomaly.message).toBe('check errored: no such table: transactions');
+        expect(r.summary.newAlerts).toEqual(['status_rates:__error__']);
+      } else {
+        expect(r.sent).toHaveLength(0); // deduplicated like any alert until repeat_interval
+        expect(r.summary.newAlerts).toEqual([]);
+      }
       expect(r.summary.resolved).toEqual([]);
-      expect(r.summary.newAlerts).toEqual([]);
     }
     expect(alertRow(store, 'status_rates:reversed')).toMatchObject({ state: 'firing', clean_runs: 0 });
+    expect(alertRow(store, 'status_rates:__error__')).toMatchObject({ state: 'firing', notify_count: 1 });
     expect(alertRow(store, 'volume:checkout_1 08h')).toBeUndefined();
   });
 

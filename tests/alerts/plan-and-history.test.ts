@@ -177,7 +177,9 @@ describe('Google Sheets rows', () => {
     expect(CHECK_RESULTS_HEADER).toEqual(append!.header);
     // A quiet run still reports.
     planNotifications(store, { runId: 'run-2', at: T0 + HOUR, results: [result('volume', [])], policies: new Map(), destinations: { sheets: true }, now: T0 + HOUR });
-    expect(sheetsItems().map((a) => a.deliveryId)).toEqual(['run-1:Check results', 'run-2:Check results']);
+    // The check error is also a row of its own tab, once.
+    expect(sheetsItems().map((a) => a.deliveryId)).toEqual(['run-1:Check results', 'run-1:Check errors', 'run-2:Check results']);
+    expect(sheetsItems()[1]!.rows).toEqual([['2026-11-20 15:00:00', 'unfinished_orders', '__error__', null, null, 'check errored: no such table: orders']]);
   });
 
   it('a check with sheet_tab appends its notified anomalies with the documented columns (the notifier prefixes delivery_id)', () => {
