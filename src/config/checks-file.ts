@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { CheckDefinition, CheckType } from '../checks/check-type.js';
@@ -69,10 +69,24 @@ export interface ChecksFile {
 
 type Registry = ReadonlyMap<string, CheckType<unknown>>;
 
+/** The largest checks file (and sql_file) accepted: 1 MiB, far above any real one. */
+export const MAX_CHECKS_FILE_BYTES = 1 << 20;
+/** Alias expansions allowed when the YAML is converted (the yaml library's default, made explicit). */
+export const MAX_ALIAS_COUNT = 100;
+
 export function loadChecksFile(path: string, registry: Registry): ChecksFile {
   const display = displayPath(path);
   if (!existsSync(path)) {
     throw new ConfigError(`checks file ${display} not found (set --config or ANOMALY_CONFIG)`);
+  }
+  const st = statSync(path);
+  if (!st.isFile()) throw new ConfigError(`checks file ${display} is not a regular file (set --config or ANOMALY_CONFIG)`);
+  // A checks file is a few KB; a huge one (or /dev/zero behind a symlink) would take minutes and GBs.
+  if (st.size > MAX_CHECKS_FILE_BYTES) {
+    throw new ConfigError(
+      `checks file ${display} is ${(st.size / 1048576).toFixed(1)} MiB, more than the ${MAX_CHECKS_FILE_BYTES / 1048576} MiB limit: ` +
+        'put large SQL in sql_file files, or check that --config / ANOMALY_CONFIG points at the checks file',
+    );
   }
   const text = readFileSync(path, 'utf8');
   const lineCounter = new LineCounter();
@@ -93,7 +107,15 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
     throw new ConfigError(`${display}${lineOf(path)}: ${where}${message}`);
   };
 
-  const top = fileSchema.safeParse(doc.toJS() ?? {});
+  let plain: unknown;
+  try {
+    // Aliases expand when converted: a few lines of nested aliases ("billion laughs") would make
+    // gigabytes. The yaml library refuses beyond maxAliasCount; say so with the file name.
+    plain = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new ConfigError(`${display}: invalid YAML: ${(error as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions are allowed)`);
+  }
+  const top = fileSchema.safeParse(plain ?? {});
   if (!top.success) {
     const issue = top.error.issues[0]!;
     fail(issuePath(issue), '', `${keyName(issue)}: ${issueMessage(issue)}`);
@@ -129,7 +151,18 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
     if (c.sql_file !== undefined) {
       const sqlPath = resolve(baseDir, c.sql_file);
       if (!existsSync(sqlPath)) fail(['checks', index, 'sql_file'], where, `sql_file: ${c.sql_file} not found (looked at ${sqlPath})`);
-      sql = readFileSync(sqlPath, 'utf8');
+      // Only files in the checks file's folder tree (after following symlinks): a checks file must
+      // not be a way to read /etc/shadow into an error message.
+      const real = realpathSync(sqlPath);
+      const root = realpathSync(baseDir);
+      if (real !== root && !real.startsWith(root + sep)) {
+        fail(['checks', index, 'sql_file'], where, `sql_file: ${c.sql_file} is outside the checks file's folder ${root}${real !== sqlPath ? ` (it leads to ${real})` : ''}: put the SQL file in that folder or below it`);
+      }
+      const sqlSize = statSync(real);
+      if (!sqlSize.isFile() || sqlSize.size > MAX_CHECKS_FILE_BYTES) {
+        fail(['checks', index, 'sql_file'], where, `sql_file: ${c.sql_file} is not a regular file of at most ${MAX_CHECKS_FILE_BYTES / 1048576} MiB`);
+      }
+      sql = readFileSync(real, 'utf8');
       sqlSource = displayPath(sqlPath);
     }
     const params = type!.params.safeParse(c.params);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { REPO, SHARED, workspace } from '../helpers/cli.js';
@@ -17,7 +17,8 @@ const D = '2023-01-10';
 const CHANNEL = 'C0ALERTS';
 
 function config(dir: string): string {
-  const sql = (name: string) => join(REPO, 'checks', name);
+  // sql_file must sit in the checks file's folder tree: copy the repository's SQL next to it.
+  const sql = (name: string) => (copyFileSync(join(REPO, 'checks', name), join(dir, name)), name);
   const path = join(dir, 'delivery.yaml');
   writeFileSync(
     path,

@@ -74,6 +74,7 @@ describe('createNotifiers', () => {
     expect(n.slack).toBeDefined();
     expect(n.sheets).toBeUndefined();
     expect(n.missing).toEqual([expect.stringMatching(/^Google Sheets off: .*bad\.json is not valid JSON/)]);
-    expect(output()).toContain('Google Sheets disabled');
+    expect(n.sheetsError?.exitCode).toBe(78); // the run fails with it once Slack has been served
+    expect(output()).toContain('Google Sheets key file is broken');
   });
 });
