@@ -119,7 +119,13 @@ describe('outbox command', () => {
     out.length = 0;
     expect(await outboxCommand(ctx, {})).toBe(0);
     expect(text()).toBe(
-      ['id  age     destination  kind          attempts  last error', '1   1h 30m  slack        slack.digest  1         An API error occurred: ratelimited', ''].join('\n'),
+      [
+        'id  age     destination  kind          attempts  last error',
+        '1   1h 30m  slack        slack.digest  1         An API error occurred: ratelimited',
+        // Older than ANOMALY_OUTBOX_MAX_AGE (default 1h): said, because `anomaly run` fails on it.
+        '1 notification(s) waiting longer than 1h (ANOMALY_OUTBOX_MAX_AGE): `anomaly run` exits 3 until they are delivered',
+        '',
+      ].join('\n'),
     );
     out.length = 0;
     await outboxCommand(ctx, { json: true });
