@@ -144,6 +144,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
         prettyLevel: verbose ? level : 'warn',
         color: color && colorErr,
         secrets,
+        onFileError: (t) => stderr(t),
       });
       const ctx: CommandContext = {
         env,

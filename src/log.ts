@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { IoError } from './errors.js';
 import { join } from 'node:path';
 import pino from 'pino';
 import { scrubSecrets } from './secrets.js';
@@ -32,6 +33,37 @@ export interface LoggerOptions {
   color?: boolean;
   /** Secrets known at start-up, scrubbed from every line. */
   secrets?: readonly string[];
+  /** Where to say that the log file stopped accepting lines (default: stderr). */
+  onFileError?: (text: string) => void;
+}
+
+/**
+ * The log file, opened for appending. A file that cannot be opened (permissions, a directory in
+ * its place) is an IoError naming it; one that stops accepting lines mid-run (disk full) is said
+ * once on stderr and then skipped, so that a full disk never kills a run that could still alert.
+ */
+function openLogFile(logDir: string, logPath: string, onError: (text: string) => void): { write(s: string): unknown } {
+  let fd: number;
+  try {
+    mkdirSync(logDir, { recursive: true });
+    fd = openSync(logPath, 'a');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new IoError(`cannot open the log file ${logPath}: ${e.code ?? e.message}; make it writable or set ANOMALY_LOG_DIR to a writable folder`);
+  }
+  let broken = false;
+  return {
+    write(line: string) {
+      if (broken) return;
+      try {
+        writeSync(fd, line);
+      } catch (error) {
+        broken = true;
+        const e = error as NodeJS.ErrnoException;
+        onError(`anomaly: cannot write the log file ${logPath} (${e.code ?? e.message}): no more log lines this run; the run goes on\n`);
+      }
+    },
+  };
 }
 
 /**
@@ -39,9 +71,9 @@ export interface LoggerOptions {
  * Every line is scrubbed of secrets before it is written.
  */
 export function createLogger(opts: LoggerOptions): Logger {
-  mkdirSync(opts.logDir, { recursive: true });
   const secrets = opts.secrets ?? [];
-  const file = pino.destination({ dest: join(opts.logDir, 'anomaly.log'), sync: true, mkdir: true });
+  const logPath = join(opts.logDir, 'anomaly.log');
+  const file = openLogFile(opts.logDir, logPath, opts.onFileError ?? ((t) => void process.stderr.write(t)));
   const scrubbed = (dest: { write(s: string): unknown }) => ({
     write(line: string) {
       dest.write(scrubSecrets(line, secrets));
