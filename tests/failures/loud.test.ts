@@ -69,7 +69,8 @@ describe('failures are loud', () => {
       GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
       ANOMALY_NOTIFY_ATTEMPTS: '1',
       ANOMALY_NOTIFY_BACKOFF_MS: '10',
-      ANOMALY_NOTIFY_TIMEOUT_MS: '500',
+      // Generous: the machine may be loaded; no test here waits for a timeout.
+      ANOMALY_NOTIFY_TIMEOUT_MS: '10000',
     });
   }
 
