@@ -4,6 +4,7 @@
  *   BENCH_RUN_ROWS (1,000,000,10,000,000)  data sizes for `anomaly run --dry-run` vs the sqlite3 CLI
  *   BENCH_DIR (data/bench)  scratch directory (large files; git-ignored)
  *   BENCH_ONLY (init,run,replay)  which parts to run
+ * `npm run bench -- --engine clickhouse` compares SQLite with ClickHouse instead (bench-clickhouse.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -18,6 +19,21 @@ const initRows = Number(process.env.BENCH_INIT_ROWS ?? 5_000_000);
 const runRows = (process.env.BENCH_RUN_ROWS ?? '1000000,10000000').split(',').map(Number);
 const only = new Set((process.env.BENCH_ONLY ?? 'init,run,replay').split(','));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+// `npm run bench -- --engine clickhouse`: SQLite vs ClickHouse (one server, two shards) instead.
+const engineArg = process.argv.indexOf('--engine');
+if (engineArg >= 0) {
+  const engine = process.argv[engineArg + 1];
+  if (engine !== 'clickhouse' && engine !== 'sqlite') {
+    console.error(`bench: --engine ${engine ?? ''}: expected clickhouse or sqlite`);
+    process.exit(64);
+  }
+  if (engine === 'clickhouse') {
+    const { benchClickHouse } = await import('./bench-clickhouse.js');
+    await benchClickHouse(dir);
+    process.exit(0);
+  }
+}
 
 if (spawnSync('sqlite3', ['-version']).error) {
   console.error('bench: the sqlite3 CLI is needed for the comparisons: apt-get install sqlite3');

@@ -1,0 +1,173 @@
+/**
+ * `npm run bench -- --engine clickhouse`: SQLite, one ClickHouse server and a two-shard cluster side
+ * by side, for 1 M and 10 M generated transactions (+ orders and per-minute status counts), and for
+ * ClickHouse 100 M: load rows/s (`anomaly init-db`, whole process), `anomaly run --dry-run` (whole
+ * process, best of 3) and `anomaly replay` per step (in-process, every check, 1-minute steps over
+ * the last BENCH_CH_REPLAY_MINUTES minutes). The servers are throwaway ones on free ports.
+ *   BENCH_CH_ROWS (1000000,10000000,100000000)  sizes; a size above the largest CSV is made inside
+ *     ClickHouse from the largest one (INSERT … SELECT … ARRAY JOIN range(n): earlier copies of the
+ *     same data, shifted back in time by its span), so it has no load figure
+ *   BENCH_CH_REPLAY_MINUTES (60)
+ *   BENCH_DIR (data/bench)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { prepareChecks } from '../src/checks/prepare.js';
+import { ClickHouseEngine } from '../src/db/clickhouse-engine.js';
+import { parseClickHouseUrl } from '../src/db/clickhouse-url.js';
+import { silentLogger } from '../src/log.js';
+import { replay } from '../src/replay/replay.js';
+import { toIso, DAY, MINUTE } from '../src/time.js';
+import { clickhouseAvailable, startCluster } from './bench-clickhouse-servers.js';
+import { generateDemo } from './generate-demo.js';
+
+const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), existsSync(fileURLToPath(new URL('../package.json', import.meta.url))) ? '..' : '../..');
+const cli = join(repoRoot, 'bin/anomaly.js');
+const config = join(repoRoot, 'anomaly.config.yaml');
+
+interface Row {
+  rows: number;
+  engine: string;
+  loadRowsPerSec?: number;
+  loadNote?: string;
+  runMs: number;
+  replayMsPerStep: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function env(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, ANOMALY_STATE_DB: join(dir, 'state.db'), ANOMALY_LOG_DIR: join(dir, 'logs'), ANOMALY_LOG_LEVEL: 'warn', SLACK_ALERT_BOT_TOKEN: '', PATH_TO_GOOGLE_JSON_CREDENTIALS: '' };
+}
+
+function timed(args: string[], dir: string): { seconds: number; stdout: string } {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: env(dir), maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0 && r.status !== 2) throw new Error(`anomaly ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 800)}`);
+  return { seconds, stdout: r.stdout };
+}
+
+/** Rows init-db reports loading, over all tables. */
+function loadedRows(stdout: string): number {
+  return [...stdout.matchAll(/: (\d+) rows? \(/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+async function measure(rows: number, engine: string, db: string, dir: string, at: number, load?: { dataDir: string }): Promise<Row> {
+  const row: Row = { rows, engine, runMs: 0, replayMsPerStep: 0 };
+  if (load) {
+    const r = timed(['init-db', '--data-dir', load.dataDir, '--db', db], dir);
+    row.loadRowsPerSec = loadedRows(r.stdout) / r.seconds;
+  }
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) best = Math.min(best, timed(['run', '--dry-run', '--db', db, '--config', config, '--at', toIso(at)], dir).seconds);
+  row.runMs = best * 1000;
+  const minutes = Number(process.env.BENCH_CH_REPLAY_MINUTES ?? 60);
+  const prepared = await prepareChecks({ config, db });
+  const result = await replay({ from: at - minutes * MINUTE, to: at, stepMs: MINUTE, checks: prepared.checks, types: prepared.types, engine: prepared.engine, tz: 'UTC', log: silentLogger() });
+  await prepared.engine.close();
+  row.replayMsPerStep = result.elapsedMs / result.steps;
+  return row;
+}
+
+/**
+ * Makes `db` hold `factor` times its data: factor − 1 earlier copies of every time-stamped table,
+ * each shifted back by the data's span (ids offset so they stay unique), inserted by ClickHouse.
+ */
+async function multiply(url: string, factor: number): Promise<{ seconds: number; transactions: number }> {
+  const target = parseClickHouseUrl(url);
+  const engine = ClickHouseEngine.open(target, { user: process.env.CLICKHOUSE_USER ?? 'default', password: process.env.CLICKHOUSE_PASSWORD ?? '' });
+  const db = target.database;
+  const started = performance.now();
+  const [span] = await engine.query(`SELECT (toUInt32(max(created_date)) - toUInt32(min(created_date))) DIV 86400 + 1 AS days, max(id) AS maxId FROM ${db}.transactions`);
+  const [ordersMax] = await engine.query(`SELECT max(id) AS maxId FROM ${db}.orders`);
+  const days = Number(span!.days);
+  const shift = `toIntervalDay(k * ${days})`;
+  const txOffset = Number(span!.maxId) + 1;
+  const orderOffset = Number(ordersMax!.maxId) + 1;
+  const copies = `ARRAY JOIN range(1, ${factor}) AS k`;
+  // On a cluster the tables are Distributed: the rows reach the shards before each INSERT returns.
+  const settings = { insert_distributed_sync: 1 as const };
+  await engine.exec(
+    `INSERT INTO ${db}.orders (id, created_date, merchant_id) SELECT id + k * ${orderOffset}, created_date - ${shift}, merchant_id FROM ${db}.orders ${copies}`,
+    settings,
+  );
+  await engine.exec(
+    `INSERT INTO ${db}.transactions (id, created_date, transaction_type, order_id, transaction_status) SELECT id + k * ${txOffset}, created_date - ${shift}, transaction_type, order_id + k * ${orderOffset}, transaction_status FROM ${db}.transactions ${copies}`,
+    settings,
+  );
+  await engine.exec(
+    `INSERT INTO ${db}.transaction_status (minute, source, status, count) SELECT minute - ${shift}, source, status, count FROM ${db}.transaction_status ${copies}`,
+    settings,
+  );
+  const [count] = await engine.query(`SELECT count() AS n FROM ${db}.transactions`);
+  await engine.close();
+  return { seconds: (performance.now() - started) / 1000, transactions: Number(count!.n) };
+}
+
+export async function benchClickHouse(dir: string): Promise<void> {
+  if (!clickhouseAvailable()) {
+    console.error('bench: clickhouse-server is not installed: apt-get install clickhouse-server clickhouse-client');
+    process.exit(66);
+  }
+  const sizes = (process.env.BENCH_CH_ROWS ?? '1000000,10000000,100000000').split(',').map(Number);
+  const csvSizes = sizes.filter((n) => n <= 10_000_000);
+  const cluster = await startCluster({ shards: 2, timeoutMs: 60_000 });
+  const rows: Row[] = [];
+  try {
+    const version = await fetch(`http://127.0.0.1:${cluster.servers[0]!.http}/?query=SELECT%20version()`).then((r) => r.text());
+    console.log(`== ClickHouse ${version.trim()} (two local clickhouse-server processes), node ${process.version}; sizes ${sizes.map(fmt).join(', ')}`);
+    let largest: { rows: number; at: number; dir: string } | undefined;
+    for (const n of csvSizes) {
+      const runDir = join(dir, `ch-${n}`);
+      const dataDir = join(runDir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      const g0 = performance.now();
+      const manifest = await generateDemo({ outDir: dataDir, rows: n });
+      console.log(`generated ${fmt(n)} transactions in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+      const at = Math.floor((Date.parse(manifest.period.to) - DAY / 2) / 3_600_000) * 3_600_000;
+      for (const [engine, db] of [
+        ['sqlite', join(runDir, 'anomaly.db')],
+        ['clickhouse', cluster.singleUrl(`bench_${n}`)],
+        ['clickhouse ×2 shards', cluster.clusterUrl(`bench_${n}_sharded`)],
+      ] as const) {
+        const r = await measure(n, engine, db, runDir, at, { dataDir });
+        rows.push(r);
+        print(r);
+      }
+      largest = { rows: n, at, dir: runDir };
+    }
+    for (const n of sizes.filter((s) => s > 10_000_000)) {
+      if (!largest) break;
+      const factor = Math.round(n / largest.rows);
+      for (const [engine, db] of [
+        ['clickhouse', cluster.singleUrl(`bench_x${factor}`)],
+        ['clickhouse ×2 shards', cluster.clusterUrl(`bench_x${factor}_sharded`)],
+      ] as const) {
+        timed(['init-db', '--data-dir', join(largest.dir, 'data'), '--db', db], largest.dir);
+        const made = await multiply(db, factor);
+        console.log(`${engine}: ${fmt(made.transactions)} transactions made inside ClickHouse (INSERT … SELECT × ${factor}) in ${made.seconds.toFixed(0)} s`);
+        const r = await measure(made.transactions, engine, db, largest.dir, largest.at);
+        r.loadNote = 'generated in ClickHouse';
+        rows.push(r);
+        print(r);
+      }
+    }
+  } finally {
+    await cluster.stop();
+  }
+  console.log('\n| transactions | engine | load rows/s (init-db, all tables) | run --dry-run | replay per 1-minute step |');
+  console.log('|---:|---|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${fmt(r.rows)} | ${r.engine} | ${r.loadRowsPerSec ? fmt(r.loadRowsPerSec) : r.loadNote ?? '—'} | ${fmt(r.runMs)} ms | ${r.replayMsPerStep.toFixed(1)} ms |`);
+  }
+}
+
+function print(r: Row): void {
+  console.log(
+    `${fmt(r.rows).padStart(11)}  ${r.engine.padEnd(21)} load ${r.loadRowsPerSec ? fmt(r.loadRowsPerSec) + ' rows/s' : r.loadNote ?? '—'}, run ${fmt(r.runMs)} ms, replay ${r.replayMsPerStep.toFixed(1)} ms/step`,
+  );
+}
