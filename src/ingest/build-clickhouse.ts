@@ -46,7 +46,7 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         const started = performance.now();
-        const sink = new ClickHouseSink(plan.entry.client, plan.loadTable(file.spec.table as never), file.spec);
+        const sink = new ClickHouseSink(plan.entry.client, plan.loadTable(file.spec.table as never), file.spec, file.display);
         try {
           const result = await loadFileInto(sink, file, file.bytes, dates, (n) => bar.update(n));
           loaded.push({ ...result, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started) });

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseMessage } from '../db/clickhouse-engine.js';
+import { DataError } from '../errors.js';
 import { KeyConflict } from './inserter.js';
 import type { BatchInserter } from './load-file.js';
 import { insertColumns } from './row-converter.js';
@@ -14,6 +15,8 @@ import type { TableSpec } from './tables.js';
  */
 
 const CHUNK_CHARS = 1 << 20;
+/** First stored time (UTC text) past the range of ClickHouse's DateTime (up to 2106-02-07 06:28:15). */
+const LAST_DATETIME = '2106-01-01 00:00:00';
 
 /** A value in TabSeparated: `\N` for NULL, backslash escapes for the characters TSV gives meaning. */
 export function tsvValue(value: unknown): string {
@@ -36,12 +39,16 @@ export class ClickHouseSink implements BatchInserter {
   private firstLine = 0;
   private lastLine = 0;
 
+  private readonly names: string[];
+
   constructor(
     private readonly client: ClickHouseClient,
     private readonly table: string,
     private readonly spec: TableSpec,
+    private readonly display: string,
   ) {
     const columns = insertColumns(spec);
+    this.names = [...(spec.perSource ? ['source'] : []), ...spec.columns.map((c) => c.name)];
     this.width = columns.length;
     this.enums = [...(spec.perSource ? [undefined] : []), ...spec.columns.map((c) => c.kind.values)];
     this.done = client
@@ -67,6 +74,7 @@ export class ClickHouseSink implements BatchInserter {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < w; c++) {
         const v = values[r * w + c];
+        if (typeof v === 'string' && v.length === 19 && v >= LAST_DATETIME && v[4] === '-' && v[13] === ':') this.tooLate(v, lines[from + r]!, c);
         const e = this.enums[c];
         text += (c ? '\t' : '') + tsvValue(e !== undefined && typeof v === 'number' ? e[v] : v);
       }
@@ -91,6 +99,14 @@ export class ClickHouseSink implements BatchInserter {
   /** Ends the INSERT without finishing it (after a parse error), so the request does not linger. */
   abort(): void {
     this.stream.destroy();
+  }
+
+  /** SQLite stores any year init-db accepts; ClickHouse's DateTime ends in 2106. */
+  private tooLate(value: string, line: number, column: number): never {
+    throw new DataError(
+      { file: this.display, line, column: this.names[column], value },
+      'date after 2105-12-31 23:59:59, the last time a ClickHouse DateTime column holds (SQLite databases take it)',
+    );
   }
 
   private error(): Error {
