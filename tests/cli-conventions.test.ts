@@ -163,6 +163,15 @@ describe('errors and help', () => {
     expect(missing.stderr).toMatch(/^anomaly: required option '--for <duration>' not specified/);
   });
 
+  it('replay --labels naming a file that is not there is missing input (66), a bad one configuration (78)', async () => {
+    const args = ['replay', '--from', '2026-01-01T00:00Z', '--to', '2026-01-01T00:10Z', '--only', 'old_orders'];
+    const missing = await ws.cli(...args, '--labels', join(ws.dir, 'nope.json'));
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe(`anomaly: --labels ${join(ws.dir, 'nope.json')}: no such file\n`);
+    writeFileSync(join(ws.dir, 'bad.json'), '{"incidents": 3}');
+    expect((await ws.cli(...args, '--labels', join(ws.dir, 'bad.json'))).code).toBe(78);
+  });
+
   it('every --help ends with examples', async () => {
     const top = await ws.cli('--help');
     const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*)(?: \[options\])?/gm)].map((m) => m[1]!).filter((c) => c !== 'help');

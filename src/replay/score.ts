@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputMissingError } from '../errors.js';
 import type { Episode } from './replay.js';
 
 /** The incidents manifest written by the demo generator (`data/incidents.json`). */
@@ -17,8 +17,16 @@ export type Incident = z.infer<typeof incidentSchema>;
 
 export function loadLabels(path: string): Incident[] {
   let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // A file that is not there is missing input (66), like a missing database; a bad one is 78.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputMissingError(`--labels ${path}: no such file`);
+    throw new ConfigError(`--labels ${path}: ${(error as Error).message}`);
+  }
+  try {
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`--labels ${path}: ${(error as Error).message}`);
   }
