@@ -1,5 +1,5 @@
 /**
- * One class of error maps to one exit code (documented in the README).
+ * One class of error maps to one exit code (documented in docs/commands.md).
  * Messages are written for the person who has to fix the problem: they name the file,
  * line, column or config key and the offending value.
  */

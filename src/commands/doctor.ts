@@ -78,7 +78,7 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
   const { createNotifiers } = await import('../notify/index.js');
   const notifiers = await createNotifiers(env, ctx.log);
   // A destination that is not configured is a choice (Slack-only set-ups are normal): a warning.
-  const warnings: ProbeLine[] = notifiers.missing.map((m) => ({ ok: true, what: 'notifications', detail: m, fix: 'set the variables in .env to turn it on (see .env.example)' }));
+  const warnings: ProbeLine[] = notifiers.missing.map((m) => ({ ok: true, what: 'notifications', detail: m, fix: 'set the variables in .env (see .env.example)' }));
   if (notifiers.slack) {
     if (!env.SLACK_ALERT_CHANNEL_ID) {
       lines.push({ ok: false, what: 'Slack channel', detail: 'SLACK_ALERT_CHANNEL_ID unset', fix: 'set it to the channel id (C…)' });
