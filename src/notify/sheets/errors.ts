@@ -20,7 +20,27 @@ interface GaxiosLike {
   code?: unknown;
   message?: unknown;
   config?: { url?: unknown };
-  response?: { status?: unknown; headers?: unknown };
+  response?: { status?: unknown; headers?: unknown; data?: unknown };
+}
+
+/**
+ * What the API said, in words. Google's token endpoint answers `{error, error_description}` and
+ * the Sheets API `{error: {message, status}}`; gaxios sometimes puts the object itself in
+ * `message`, which prints as "[object Object]".
+ */
+export function apiMessage(err: unknown): string {
+  const e = (err ?? {}) as GaxiosLike;
+  const data = e.response?.data;
+  if (typeof data === 'object' && data !== null) {
+    const d = data as { error?: unknown; error_description?: unknown };
+    if (typeof d.error === 'string') return typeof d.error_description === 'string' ? `${d.error}: ${d.error_description}` : d.error;
+    const inner = d.error as { message?: unknown; status?: unknown } | undefined;
+    if (inner && typeof inner.message === 'string') return typeof inner.status === 'string' ? `${inner.message} (${inner.status})` : inner.message;
+  }
+  if (typeof data === 'string' && data.trim()) return data.trim().slice(0, 300);
+  if (typeof e.message === 'string' && e.message && !e.message.includes('[object Object]')) return e.message;
+  const text = String(err);
+  return text.includes('[object Object]') ? 'no details in the answer' : text;
 }
 
 function retryAfterMs(headers: unknown): number | undefined {
@@ -49,7 +69,7 @@ export function classifyGoogleError(err: unknown, ctx: GoogleErrorContext): Deli
   const url = String(e.config?.url ?? '');
   const isToken = url === GOOGLE_TOKEN_URL || (ctx.tokenUrl !== undefined && url === ctx.tokenUrl);
   const what = isToken ? `Google sign-in (service account ${ctx.clientEmail})` : `Google Sheets ${ctx.call}`;
-  const detail = typeof e.message === 'string' ? e.message : String(err);
+  const detail = apiMessage(err);
   const msg = (text: string) => scrubSecrets(`${what} failed: ${text}`, ctx.secrets);
   const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : undefined;
 
@@ -59,7 +79,9 @@ export function classifyGoogleError(err: unknown, ctx: GoogleErrorContext): Deli
     }
     if (status >= 500 || status === 408) return new DeliveryError(msg(`HTTP ${status}: ${detail}`), true);
     if (isToken) return new DeliveryError(msg(`HTTP ${status}: ${detail}`), false, { fix: FIX_KEY_FILE });
-    if (status === 401 || status === 403) {
+    // 401: the access token itself was refused (a key revoked meanwhile); 403: no access to the sheet.
+    if (status === 401) return new DeliveryError(msg(`HTTP 401: ${detail}`), false, { fix: FIX_KEY_FILE });
+    if (status === 403) {
       return new DeliveryError(msg(`HTTP ${status}: ${detail}`), false, { fix: fixShare(ctx.clientEmail) });
     }
     if (status === 404) return new DeliveryError(msg(`HTTP 404: ${detail}`), false, { fix: FIX_SHEET_KEY });
