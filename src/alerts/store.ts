@@ -113,6 +113,26 @@ function checkSchema(db: Database.Database, path: string): void {
   }
 }
 
+/**
+ * Checks an existing state database the way StateStore.open does, without creating or changing
+ * anything (for `anomaly doctor`). Throws the same IoError / ConfigError; false when it is missing.
+ */
+export function validateStateFile(path: string): boolean {
+  if (!existsSync(path)) return false;
+  checkFile(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    checkSchema(db, path);
+  } catch (error) {
+    throw databaseFileError(error, 'state database', path, stateRecovery(path));
+  } finally {
+    db?.close();
+  }
+  return true;
+}
+
 /** Opens the state store, runs `fn` with it and closes it, whatever happens. */
 export function withStateStore<T>(path: string, fn: (store: StateStore) => T): T {
   const store = StateStore.open(path);

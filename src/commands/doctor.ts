@@ -74,11 +74,14 @@ export async function doctorCommand(ctx: CommandContext, opts: { config?: string
     lines.push({ ok: false, what: 'checks file', detail: (error as Error).message, fix: 'fix the key named above (see docs/configuration.md)' });
   }
   await engine?.close();
+  lines.push(await stateDatabaseLine(resolve(env.ANOMALY_STATE_DB)));
 
   const { createNotifiers } = await import('../notify/index.js');
   const notifiers = await createNotifiers(env, ctx.log);
   // A destination that is not configured is a choice (Slack-only set-ups are normal): a warning.
-  const warnings: ProbeLine[] = notifiers.missing.map((m) => ({ ok: true, what: 'notifications', detail: m, fix: 'set the variables in .env (see .env.example)' }));
+  // A broken Google key while Sheets is configured is a problem (78), not a choice.
+  if (notifiers.sheetsError) lines.push({ ok: false, what: 'Google key file', detail: notifiers.sheetsError.message, fix: 'download a new JSON key for the service account' });
+  const warnings: ProbeLine[] = notifiers.missing.filter((m) => !notifiers.sheetsError || !m.includes(notifiers.sheetsError.message)).map((m) => ({ ok: true, what: 'notifications', detail: m, fix: 'set the variables in .env (see .env.example)' }));
   if (notifiers.slack) {
     if (!env.SLACK_ALERT_CHANNEL_ID) {
       lines.push({ ok: false, what: 'Slack channel', detail: 'SLACK_ALERT_CHANNEL_ID unset', fix: 'set it to the channel id (C…)' });
@@ -113,6 +116,18 @@ interface DoctorLine {
   what: string;
   detail: string;
   fix?: string;
+}
+
+/** The state database: valid, missing (the first run creates it), or refused as `anomaly run` would (docs/failures.md). */
+async function stateDatabaseLine(path: string): Promise<ProbeLine> {
+  const { validateStateFile } = await import('../alerts/store.js');
+  try {
+    return validateStateFile(path)
+      ? { ok: true, what: 'state database', detail: path }
+      : { ok: true, what: 'state database', detail: `${path} does not exist yet: the first \`anomaly run\` creates it` };
+  } catch (error) {
+    return { ok: false, what: 'state database', detail: (error as Error).message, fix: 'see docs/failures.md (the state database)' };
+  }
 }
 
 function withFix(fix: string | undefined): { fix?: string } {

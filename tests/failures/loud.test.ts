@@ -177,6 +177,9 @@ describe('failures are loud', () => {
       expect(r.stderr + r.stdout).not.toContain('PRIVATE KEY');
     }
     expect(slack.messages.length).toBeGreaterThan(before); // the check-error notice went out anyway
+    const doctor = await ws.cli('doctor', '--config', cfg);
+    expect(doctor.code).toBe(78);
+    expect(doctor.stdout).toMatch(/✗ Google key file: Google key file .* has no private_key/);
     // The Sheets rows wait in the outbox and go out once the key is fixed: three runs' and this one's.
     const rowsBefore = google.tabs.get('Check results')?.length ?? 1;
     google.writeServiceAccountKey(ws.dir);

@@ -79,6 +79,22 @@ describe('state database integrity', () => {
   });
 });
 
+describe('doctor', () => {
+  it('reports a damaged state database as a problem, as `run` would refuse it, and a missing one as fine', async () => {
+    const ws = await dataWorkspace();
+    const fresh = await ws.cli('doctor');
+    expect(fresh.stdout).toMatch(/✓ state database: .*state\.db does not exist yet: the first `anomaly run` creates it/);
+    expect((await ws.cli('run', '--at', `${D}T10:00:00Z`)).code).toBe(0);
+    expect((await ws.cli('doctor')).stdout).toMatch(/✓ state database: .*state\.db/);
+    writeFileSync(ws.env.ANOMALY_STATE_DB!, 'garbage'.repeat(100));
+    const before = sha(ws.env.ANOMALY_STATE_DB!);
+    const r = await ws.cli('doctor');
+    expect(r.code).toBe(78);
+    expect(r.stdout).toMatch(/✗ state database: state database .*state\.db is not a SQLite database/);
+    expect(sha(ws.env.ANOMALY_STATE_DB!)).toBe(before);
+  });
+});
+
 describe('data database integrity', () => {
   it('a garbage data database is 74 naming its path and `anomaly init-db`, not a config error', async () => {
     const ws = await dataWorkspace();
