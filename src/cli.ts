@@ -213,11 +213,13 @@ function registerCommands(program: Command, run: Runner): void {
     .option('--data-dir <dir>', 'directory holding the CSV files (default: ANOMALY_DATA_DIR or data)')
     .option('--db <path>', 'database file to (re)build (default: ANOMALY_DB or data/anomaly.db)')
     .option('--date <YYYY-MM-DD>', 'the day that date-less files (checkout/, transaction_status/) cover (default: today in ANOMALY_TZ)')
+    .option('--append', 'add only the files not loaded yet to the existing database (all or nothing); rows they cover are replaced')
     .addHelpText('after', examples([
       ['anomaly init-db', 'load data/*.csv into data/anomaly.db (the old database stays until the new one is complete)'],
       ['anomaly init-db --data-dir /exports/today --date 2026-11-20', 'load another folder; date-less checkout/ and transaction_status/ files cover 2026-11-20'],
+      ['anomaly init-db --append', 'for cron: add the files that arrived since the last load; prints nothing when there was none'],
     ]))
-    .action(run(async (ctx, opts: { dataDir?: string; db?: string; date?: string }) => {
+    .action(run(async (ctx, opts: { dataDir?: string; db?: string; date?: string; append?: boolean }) => {
       const { initDbCommand } = await import('./commands/init-db.js');
       return initDbCommand(ctx, opts);
     }));

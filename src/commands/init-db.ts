@@ -13,7 +13,7 @@ import type { CommandContext } from './context.js';
  * `anomaly init-db`: loads every known CSV file of the data directory into a fresh SQLite database
  * and swaps it in atomically. Prints one line per table with its row count.
  */
-export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: string; db?: string; date?: string }): Promise<number> {
+export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: string; db?: string; date?: string; append?: boolean }): Promise<number> {
   const dataDir = opts.dataDir ?? ctx.env.ANOMALY_DATA_DIR;
   const dbPath = opts.db ?? ctx.env.ANOMALY_DB;
   const tz = ctx.env.ANOMALY_TZ;
@@ -23,6 +23,11 @@ export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: strin
 
   const { files, warnings, absent } = findInputs(dataDir);
   for (const w of warnings) ctx.err(`warning: ${w}\n`);
+  if (opts.append) {
+    // Appending never empties a table: a kind without a file here simply has nothing new.
+    const { appendCommand } = await import('./init-db-append.js');
+    return appendCommand(ctx, { files, dataDir, dbPath, day, tz });
+  }
   const before = previousRowCounts(dbPath, absent.map((a) => a.table));
   const started = performance.now();
   const progress = { write: ctx.err, enabled: ctx.interactive };

@@ -112,6 +112,16 @@ function diskFull(error: unknown, dbPath: string, tmp: string): AppError | undef
   );
 }
 
+/** A DateParser per day: dated files carry their own day, the others take `--date`. */
+export function datesFor(tz: string, defaultDay: string): (day?: string) => DateParser {
+  const parsers = new Map<string, DateParser>();
+  return (day = defaultDay) => {
+    let parser = parsers.get(day);
+    if (!parser) parsers.set(day, (parser = new DateParser(tz, day)));
+    return parser;
+  };
+}
+
 function fsyncPath(path: string, flags: string): void {
   const fd = openSync(path, flags);
   try {
@@ -150,7 +160,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
   process.once('SIGTERM', onSignal);
   try {
     const removedTemps = removeStaleTemps(dbPath);
-    const dates = new DateParser(opts.tz, opts.day);
+    const dates = datesFor(opts.tz, opts.day);
     db = new Database(tmp);
     const loaded: LoadedFile[] = [];
     try {
@@ -175,7 +185,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
         const started = performance.now();
         db.exec('BEGIN');
         try {
-          const result = await loadFile(db, file, file.bytes, dates, (n) => bar.update(n));
+          const result = await loadFile(db, file, file.bytes, dates(file.day), (n) => bar.update(n));
           db.exec('COMMIT');
           loaded.push({ ...result, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started) });
         } finally {
@@ -192,7 +202,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       );
       opts.files.forEach((file, i) => {
         const r = loaded[i]!;
-        insertLoad.run(r.table, r.relPath, file.source, r.bytes, r.rows, r.sha256, loadedAt, file.spec.perSource ? opts.day : null);
+        insertLoad.run(r.table, r.relPath, file.source, r.bytes, r.rows, r.sha256, loadedAt, file.spec.perSource ? (file.day ?? opts.day) : null);
       });
       const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       insertMeta.run('schema_version', SCHEMA_VERSION);

@@ -2,6 +2,7 @@ import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync }
 import type { Stats } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputMissingError } from '../errors.js';
+import { findDatedFiles } from './dated-files.js';
 import type { LoadTarget } from './produce-rows.js';
 import { KNOWN_FILES, KNOWN_FOLDERS } from './tables.js';
 
@@ -9,6 +10,8 @@ import { KNOWN_FILES, KNOWN_FOLDERS } from './tables.js';
 export interface InputFile extends LoadTarget {
   relPath: string;
   bytes: number;
+  /** The day of a dated file (`transaction_status/<source>/<day>.csv`); otherwise `--date` applies. */
+  day?: string;
 }
 
 /** A known table with no file in the data directory: init-db leaves it empty. */
@@ -85,9 +88,9 @@ export function findInputs(dataDir: string): Inputs {
   const files: InputFile[] = [];
   const warnings: string[] = [];
   const absent: AbsentTable[] = [];
-  const add = (relPath: string, spec: LoadTarget['spec'], source: string | null, bytes: number) => {
+  const add = (relPath: string, spec: LoadTarget['spec'], source: string | null, bytes: number, day?: string) => {
     const path = join(dataDir, relPath);
-    files.push({ spec, path, display: path, source, relPath, bytes });
+    files.push({ spec, path, display: path, source, relPath, bytes, ...(day ? { day } : {}) });
   };
   /** A known file name: its size when it is a regular file, undefined when absent; throws otherwise. */
   const fileAt = (relPath: string): number | undefined => {
@@ -121,11 +124,17 @@ export function findInputs(dataDir: string): Inputs {
         const size = fileAt(`${folder}/${n}`);
         if (size !== undefined) add(`${folder}/${n}`, spec, basename(n, extname(n)), size);
       }
+      const dated = findDatedFiles(dataDir, folder);
+      for (const f of dated.files) {
+        const size = fileAt(f.relPath);
+        if (size !== undefined) add(f.relPath, spec, f.source, size, f.day);
+      }
+      warnings.push(...dated.warnings);
     }
     if (files.length === before) absent.push({ table: spec.table, looked: [`${folder}/*.csv`] });
   }
   if (files.length === 0) {
-    const looked = [...KNOWN_FILES.flatMap((f) => f.names), ...KNOWN_FOLDERS.map((f) => `${f.folder}/*.csv`)];
+    const looked = [...KNOWN_FILES.flatMap((f) => f.names), ...KNOWN_FOLDERS.flatMap((f) => [`${f.folder}/*.csv`, `${f.folder}/<source>/<YYYY-MM-DD>.csv`])];
     throw new InputMissingError(`no data files found in ${dataDir}; looked for ${looked.join(', ')}`);
   }
   return { files, warnings, absent };
