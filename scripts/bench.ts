@@ -3,13 +3,15 @@
  *   BENCH_INIT_ROWS (5,000,000)  rows for init-db vs `sqlite3 .import`
  *   BENCH_RUN_ROWS (1,000,000,10,000,000)  data sizes for `anomaly run --dry-run` vs the sqlite3 CLI
  *   BENCH_DIR (data/bench)  scratch directory (large files; git-ignored)
- *   BENCH_ONLY (init,run,replay)  which parts to run
+ *   BENCH_ONLY (init,run,replay)  which parts to run; `append` (not in the default) runs the
+ *     init-db --append benchmark: BENCH_APPEND_ROWS (10,000,000) stored rows, BENCH_APPEND_NEW (10,000)
  * `npm run bench -- --engine clickhouse` compares SQLite with ClickHouse instead (bench-clickhouse.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchAppend, nodeStartMs } from './bench-append.js';
 import { benchInitDb } from './bench-init-db.js';
 import { benchReplay, benchRun, prepareDataset } from './bench-run.js';
 
@@ -48,6 +50,18 @@ if (only.has('init')) {
   console.log(`sqlite3 .import ${fmt(init.cliRowsPerSec)} rows/s`);
   console.log(`ratio           ${init.ratio.toFixed(2)}× the CLI's rows/s (target ≥ 1.0×; RSS target ≤ 150 MB)\n`);
   rmSync(join(dir, 'init'), { recursive: true, force: true });
+}
+
+if (only.has('append')) {
+  const rows = Number(process.env.BENCH_APPEND_ROWS ?? 10_000_000);
+  const newRows = Number(process.env.BENCH_APPEND_NEW ?? 10_000);
+  console.log(`== init-db --append: ${fmt(newRows)} rows into ${fmt(rows)} transactions + ${fmt(rows)} status rows`);
+  const a = benchAppend({ rows, newRows, dir: join(dir, 'append') });
+  if (a.buildSeconds !== null) console.log(`base database built in ${a.buildSeconds.toFixed(0)} s (kept for the next bench: ${a.dbMb} MB)`);
+  for (const c of a.cases) {
+    console.log(`${c.what.padEnd(30)} ${fmt(c.rows)} rows: append ${fmt(c.appendMs)} ms, whole process ${fmt(c.ms)} ms (best of 3; ${fmt(c.replaced)} stored rows replaced)`);
+  }
+  console.log(`node start-up   ${fmt(nodeStartMs())} ms (\`anomaly --version\`, included in each process figure; target: append < 1 s)\n`);
 }
 
 const runs = [];

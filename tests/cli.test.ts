@@ -41,8 +41,9 @@ describe('the anomaly command line', () => {
     expect(r.stderr).toBe('anomaly: environment variable ANOMALY_TZ: must be an IANA time zone such as UTC or America/Sao_Paulo (see .env.example)\n');
   });
 
-  it('reads .env from the working directory, and the real environment wins', async () => {
+  it('reads .env from the project folder (here ANOMALY_HOME), and the real environment wins', async () => {
     const ws = workspace();
+    ws.env.ANOMALY_HOME = ws.dir;
     writeFileSync(join(ws.dir, '.env'), 'ANOMALY_TZ=Not/AZone\nANOMALY_LOG_LEVEL=debug\n');
     const bad = await ws.cli('checks');
     // ws.env sets ANOMALY_TZ=UTC, which wins over .env.

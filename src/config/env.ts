@@ -1,14 +1,17 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { assertTimeZone, parseDuration } from '../time.js';
 
 /**
- * Environment configuration. `.env` in the working directory is read (quietly: cron mail stays
- * clean); real environment variables win. Every variable is optional at start-up: a command that
- * needs one asks for it with `requireEnv`, so `init-db` works without Slack credentials.
+ * Environment configuration. `.env` in the project folder (see findProjectDir) is read (quietly:
+ * cron mail stays clean); real environment variables win. Every variable is optional at start-up: a
+ * command that needs one asks for it with `requireEnv`, so `init-db` works without Slack credentials.
+ * Relative paths (defaults, `.env` and environment values) are relative to the project folder,
+ * never to the current directory, so cron can start the tool from anywhere.
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -26,6 +29,8 @@ const url = z
   .refine((s) => s === undefined || /^https?:\/\/\S+$/.test(s), 'must be an http(s) URL');
 
 export const envSchema = z.object({
+  /** The project folder; after loadEnv, the one found (absolute) whether set or discovered. */
+  ANOMALY_HOME: optionalText,
   SLACK_ALERT_BOT_TOKEN: optionalText,
   SLACK_ALERT_CHANNEL_ID: optionalText,
   PATH_TO_GOOGLE_JSON_CREDENTIALS: optionalText,
@@ -67,10 +72,71 @@ export type Env = z.infer<typeof envSchema>;
 
 export const SECRET_ENV_KEYS = ['SLACK_ALERT_BOT_TOKEN', 'CLICKHOUSE_PASSWORD'] as const;
 
-/** Loads `.env` (if present) under the real environment and validates it. */
+export const CONFIG_FILE_NAME = 'anomaly.config.yaml';
+
+/** Variables holding paths: relative values are resolved against the project folder. */
+const PATH_KEYS = ['ANOMALY_DB', 'ANOMALY_STATE_DB', 'ANOMALY_DATA_DIR', 'ANOMALY_CONFIG', 'ANOMALY_LOG_DIR', 'PATH_TO_GOOGLE_JSON_CREDENTIALS'] as const;
+
+export interface ProjectDir {
+  dir: string;
+  /** How it was found: ANOMALY_HOME, the checks file above the current directory, or the installation's own folder. */
+  how: 'ANOMALY_HOME' | 'cwd' | 'install';
+}
+
+/**
+ * The folder of this installation (where package.json is), unless it sits inside node_modules: a
+ * package installed as a dependency or globally is not a project folder.
+ */
+export function installDir(moduleUrl = import.meta.url): string | undefined {
+  let dir = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'anomaly-monitoring') return dir.split(sep).includes('node_modules') ? undefined : dir;
+    } catch {
+      // no package.json here; look higher
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The project folder: ANOMALY_HOME when set; else the nearest folder holding anomaly.config.yaml
+ * from the current directory upward; else the folder the CLI is installed in when it holds one
+ * (`/srv/app/bin/anomaly.js run` started from `/`). None of them: ConfigError, before anything is
+ * written, so no data/ or logs/ folder appears in an unrelated directory.
+ */
+export function findProjectDir(cwd: string, home: string | undefined, install: string | null = installDir() ?? null): ProjectDir {
+  if (home !== undefined && home.trim() !== '') {
+    const dir = resolve(cwd, home.trim());
+    if (!isDirectory(dir)) throw new ConfigError(`environment variable ANOMALY_HOME: ${dir} is not a directory; it must be the project folder (the one holding ${CONFIG_FILE_NAME})`);
+    return { dir, how: 'ANOMALY_HOME' };
+  }
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, CONFIG_FILE_NAME))) return { dir, how: 'cwd' };
+    if (dirname(dir) === dir) break;
+  }
+  if (install !== null && existsSync(join(install, CONFIG_FILE_NAME))) return { dir: install, how: 'install' };
+  throw new ConfigError(
+    `no project folder: ${CONFIG_FILE_NAME} is in neither ${resolve(cwd)} nor any folder above it; run from the project folder or set ANOMALY_HOME to it`,
+  );
+}
+
+/** Loads `.env` (if present) of the project folder under the real environment and validates it. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {
+  const project = findProjectDir(cwd, source.ANOMALY_HOME);
   const merged: Record<string, string | undefined> = {};
-  const dotenvPath = resolve(cwd, '.env');
+  const dotenvPath = join(project.dir, '.env');
   if (existsSync(dotenvPath)) {
     const parsed = dotenv.config({ path: dotenvPath, quiet: true, processEnv: {} }).parsed ?? {};
     Object.assign(merged, parsed);
@@ -84,7 +150,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
     const key = issue.path.join('.');
     throw new ConfigError(`environment variable ${key}: ${issue.message} (see .env.example)`);
   }
-  return result.data;
+  const env = result.data;
+  env.ANOMALY_HOME = project.dir;
+  for (const key of PATH_KEYS) {
+    const value = env[key];
+    if (value !== undefined) env[key] = resolve(project.dir, value);
+  }
+  return env;
 }
 
 /** The value of a variable a command cannot do without, or a ConfigError naming it. */
