@@ -126,6 +126,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       // Configuration and logging load only when a command runs: `--help` stays fast.
       const { loadEnv } = await import('./config/env.js');
       const { createLogger, setPrettyFactory } = await import('./log.js');
+      const { sizeInBytes } = await import('./log-rotation.js');
       const env: Env = loadEnv(io.env ?? process.env, io.cwd ?? process.cwd());
       secrets = [env.SLACK_ALERT_BOT_TOKEN ?? '', env.CLICKHOUSE_PASSWORD ?? ''].filter(Boolean);
       // Under --quiet the command's own `anomaly: …` lines are the errors shown; the log has the rest.
@@ -145,6 +146,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
         color: color && colorErr,
         secrets,
         onFileError: (t) => stderr(t),
+        ...(env.ANOMALY_LOG_MAX_SIZE === 'off' ? {} : { rotate: { maxBytes: sizeInBytes(env.ANOMALY_LOG_MAX_SIZE), keep: env.ANOMALY_LOG_FILES } }),
       });
       const ctx: CommandContext = {
         env,

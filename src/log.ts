@@ -2,6 +2,8 @@ import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { IoError } from './errors.js';
 import { join } from 'node:path';
 import pino from 'pino';
+import { rotateIfFull } from './log-rotation.js';
+import type { Rotation } from './log-rotation.js';
 import { scrubSecrets } from './secrets.js';
 
 export { scrubSecrets };
@@ -25,6 +27,8 @@ const REDACT = [
 export interface LoggerOptions {
   level: string;
   logDir: string;
+  /** Rotate `anomaly.log` at start-up once it has reached a size (src/log-rotation.ts); absent: never. */
+  rotate?: Rotation;
   /** Pretty-print to stderr (a person is watching). Off a TTY, nothing but errors goes to stderr. */
   pretty: boolean;
   /** Least level shown on the terminal (default: `level`); the file always gets `level`. */
@@ -73,7 +77,16 @@ function openLogFile(logDir: string, logPath: string, onError: (text: string) =>
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = opts.secrets ?? [];
   const logPath = join(opts.logDir, 'anomaly.log');
-  const file = openLogFile(opts.logDir, logPath, opts.onFileError ?? ((t) => void process.stderr.write(t)));
+  const onFileError = opts.onFileError ?? ((t: string) => void process.stderr.write(t));
+  if (opts.rotate) {
+    try {
+      rotateIfFull(logPath, opts.rotate);
+    } catch (error) {
+      // Not rotating is no reason to stop a run: the lines go on into the full file.
+      onFileError(`anomaly: cannot rotate the log file ${logPath} (${(error as NodeJS.ErrnoException).code ?? String(error)}); it keeps growing\n`);
+    }
+  }
+  const file = openLogFile(opts.logDir, logPath, onFileError);
   const scrubbed = (dest: { write(s: string): unknown }) => ({
     write(line: string) {
       dest.write(scrubSecrets(line, secrets));

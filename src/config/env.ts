@@ -48,6 +48,15 @@ export const envSchema = z.object({
   ANOMALY_CONFIG: z.string().trim().min(1).default('anomaly.config.yaml'),
   ANOMALY_LOG_DIR: z.string().trim().min(1).default('logs'),
   ANOMALY_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Size at which the log file rotates (k, m, g; plain numbers are MB); `off`: one anomaly.log. */
+  ANOMALY_LOG_MAX_SIZE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default('10m')
+    .refine((v) => v === 'off' || /^\d+(\.\d+)?[kmg]?$/.test(v), 'must be a size such as 500k, 10m or 1g, or off'),
+  /** Rotated log files kept beside the live one. */
+  ANOMALY_LOG_FILES: z.coerce.number().int().min(1).max(1000).default(5),
   ANOMALY_TZ: z
     .string()
     .trim()
