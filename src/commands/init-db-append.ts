@@ -1,3 +1,5 @@
+import { isClickHouseUrl } from '../db/clickhouse-url.js';
+import { UsageError } from '../errors.js';
 import { appendToDatabase } from '../ingest/append.js';
 import type { InputFile } from '../ingest/inputs.js';
 import type { CommandContext } from './context.js';
@@ -12,6 +14,9 @@ export async function appendCommand(
   ctx: CommandContext,
   opts: { files: InputFile[]; dataDir: string; dbPath: string; day: string; tz: string },
 ): Promise<number> {
+  if (isClickHouseUrl(opts.dbPath)) {
+    throw new UsageError('init-db --append loads into SQLite only; a ClickHouse database is reloaded whole with `anomaly init-db`');
+  }
   const started = performance.now();
   const result = await appendToDatabase({ ...opts, now: ctx.now, progress: { write: ctx.err, enabled: ctx.interactive } });
   const lines = summarize(result.files);

@@ -163,7 +163,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
   env.ANOMALY_HOME = project.dir;
   for (const key of PATH_KEYS) {
     const value = env[key];
-    if (value !== undefined) env[key] = resolve(project.dir, value);
+    // A URL (ANOMALY_DB=clickhouse://…) is not a path.
+    if (value !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) env[key] = resolve(project.dir, value);
   }
   return env;
 }

@@ -85,6 +85,8 @@ describe('loadEnv paths', () => {
     expect(env.ANOMALY_CONFIG).toBe(join(dir, 'anomaly.config.yaml'));
     expect(env.ANOMALY_LOG_DIR).toBe('/var/log/anomaly');
     expect(env.ANOMALY_LOG_LEVEL).toBe('warn');
+    // A URL is not a path.
+    expect(loadEnv({ ANOMALY_DB: 'clickhouse://localhost:8123/anomaly' }, dir).ANOMALY_DB).toBe('clickhouse://localhost:8123/anomaly');
   });
 });
 

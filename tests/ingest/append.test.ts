@@ -184,6 +184,13 @@ describe('init-db --append', () => {
     rmSync(db + '.init.lock');
   });
 
+  it('refuses a ClickHouse target (64): that engine is reloaded whole', async () => {
+    const { data } = setup();
+    const r = await runInitDb(['--append', '--data-dir', data, '--db', 'clickhouse://127.0.0.1:1/anomaly']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/--append loads into SQLite only/);
+  });
+
   it('refuses a database not built by init-db (66)', async () => {
     const { db, append } = setup();
     for (const content of ['', 'not a database at all, just text\n']) {
