@@ -1,6 +1,7 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { holdLock } from '../helpers/hold-lock.js';
 import { dumpAll, FIXTURES, query, runInitDb, sha256, tempDir } from './cli-harness.js';
 
 /**
@@ -177,11 +178,12 @@ describe('init-db --append', () => {
     expect((await append()).code).toBe(0);
     const before = sha256(db);
     write('transaction_status/tx_c/2023-01-11.csv', 'time,status,count\n10h 00,approved,50\n');
-    writeFileSync(db + '.init.lock', `${process.ppid}\n`);
+    const holder = await holdLock(db + '.init.lock', 'init-db');
     const r = await append();
+    await holder.stop();
     expect(r.code).toBe(75);
+    expect(r.stderr).toContain('another init-db is running');
     expect(sha256(db)).toBe(before);
-    rmSync(db + '.init.lock');
   });
 
   it('refuses a ClickHouse target (64): that engine is reloaded whole', async () => {
