@@ -3,6 +3,7 @@ import { scrubSecrets } from '../log.js';
 import type { DeliveryReceipt, Destination, Notification, Notifier } from '../notify/types.js';
 import { DeliveryError, destinationOf } from '../notify/types.js';
 import { DAY, fromDbTime, toDbTime, toIso } from '../time.js';
+import { journaledNotifier } from './delivery-attempts.js';
 import type { StateStore } from './store.js';
 
 /** Items still pending after this long are given up as `dead` (shown by `anomaly outbox`). */
@@ -76,6 +77,8 @@ export interface DrainResult {
   delivered: number;
   failed: { id: number; destination: Destination; error: string; fix?: string }[];
   pending: number;
+  /** Present when a delivery succeeded with something to say (e.g. Slack's history scope missing). */
+  warnings?: string[];
 }
 
 export interface DrainOptions {
@@ -122,9 +125,11 @@ export async function drainOutbox(
     }
 
     try {
-      const receipt = await opts.deliver(notifier, notification);
+      // Every attempt is journaled before it starts, so a retry (now or after a crash) knows to look first.
+      const receipt = await opts.deliver(journaledNotifier(store, item.id, notifier, opts.now), withDeliveryId(notification, item));
       markSent(store, item, receipt, opts.now());
       result.delivered++;
+      if (receipt.warnings?.length) (result.warnings ??= []).push(...receipt.warnings);
       opts.log?.info({ outboxId: item.id, destination: item.destination, kind: item.kind }, 'notification delivered');
     } catch (error) {
       blocked.add(item.destination);
@@ -140,6 +145,11 @@ export async function drainOutbox(
   }
   result.pending = (db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
   return result;
+}
+
+/** Slack items carry `<run id>/<outbox id>`, unique across state databases, in their message metadata. */
+function withDeliveryId(n: Notification, item: OutboxRow): Notification {
+  return n.kind === 'sheets.append' ? n : { ...n, deliveryId: `${item.run_id}/${item.id}` };
 }
 
 /** Points a chart upload or a message edit at the digest message its parent item created. */

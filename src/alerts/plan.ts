@@ -1,5 +1,6 @@
 import type { Anomaly, CheckResult, Severity } from '../types.js';
 import type { DigestAlert, Notification } from '../notify/types.js';
+import { escapeMrkdwn } from '../notify/slack/format.js';
 import { fromDbTime, toDbTime, toIso } from '../time.js';
 import { CHECK_ERRORS_TAB, checkErrorAnomaly, isCheckErrorKey } from './check-errors.js';
 import { formatElapsed } from './format.js';
@@ -328,7 +329,7 @@ function resolutionUpdate(store: StateStore, digestId: number, resolved: Resolve
   });
   db.prepare(`UPDATE slack_messages SET alerts_json = ? WHERE outbox_id = ?`).run(JSON.stringify(alerts), digestId);
   const threadReply = resolved
-    .map((r) => `✅ resolved: ${r.check} ${r.key} after ${formatElapsed(fromDbTime(r.resolvedAt) - fromDbTime(r.firstSeen))}`)
+    .map((r) => `✅ resolved: ${escapeMrkdwn(r.check)} ${escapeMrkdwn(r.key)} after ${formatElapsed(fromDbTime(r.resolvedAt) - fromDbTime(r.firstSeen))}`)
     .join('\n');
   return {
     kind: 'slack.update',

@@ -95,3 +95,14 @@ CREATE TABLE IF NOT EXISTS slack_messages (
   ts           TEXT, -- set when the digest is delivered
   alerts_json  TEXT    NOT NULL
 );
+
+-- One row per outbox item that was ever attempted, written and committed BEFORE each attempt so
+-- that a run killed mid-send leaves the evidence. in_doubt = 1: an attempt may have delivered the
+-- item without us knowing (timeout, dropped connection, HTTP 5xx, process killed), so the next
+-- attempt looks for it (Slack message metadata) before sending again. See docs/exactly-once.md.
+CREATE TABLE IF NOT EXISTS outbox_attempts (
+  outbox_id         INTEGER NOT NULL PRIMARY KEY REFERENCES outbox (id) ON DELETE CASCADE,
+  first_attempt_at  TEXT    NOT NULL, -- bounds the search for an earlier delivery
+  last_attempt_at   TEXT    NOT NULL,
+  in_doubt          INTEGER NOT NULL DEFAULT 0 -- 0 | 1
+);

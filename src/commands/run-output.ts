@@ -38,6 +38,8 @@ export type NotifyReport =
       stuckAfterMs?: number;
       /** The Google key file is broken while Sheets is configured: its message (exit 78). */
       sheetsError?: string;
+      /** Delivered, but with something to know (e.g. Slack's history scope missing: docs/exactly-once.md). */
+      warnings?: string[];
     };
 
 /**
@@ -180,5 +182,6 @@ export function describeNotifications(n: NotifyReport): string {
   }
   lines.push(`${alerts} · ${outbox}`);
   for (const f of n.failed) lines.push(`  ✗ ${f.destination}: ${f.error}${f.fix ? ` — fix: ${f.fix}` : ''}`);
+  for (const w of n.warnings ?? []) lines.push(`  ⚠ ${w}`);
   return lines.join('\n');
 }

@@ -162,6 +162,7 @@ async function notify(
     stuck: stuckOutbox(store, ctx.now(), stuckAfterMs),
     stuckAfterMs,
     ...(notifiers.sheetsError ? { sheetsError: notifiers.sheetsError.message } : {}),
+    warnings: drained.warnings ?? [],
   };
 }
 

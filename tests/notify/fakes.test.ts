@@ -9,7 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 describe('fake Slack', () => {
   let fake: FakeSlack;
   beforeEach(async () => {
-    fake = await startFakeSlack({ strictChannels: true });
+    fake = await startFakeSlack({ strictChannels: true, now: () => 1_700_000_000_000 });
     fake.channels.set('C1', { name: 'alerts', isMember: true });
   });
   afterEach(() => fake.close());
@@ -24,7 +24,7 @@ describe('fake Slack', () => {
   it('accepts JSON bodies and hands out increasing ts values', async () => {
     const a = await post({ channel: 'C1', text: 'one' });
     const b = await post({ channel: 'C1', text: 'two' });
-    expect(a).toMatchObject({ ok: true, ts: '1700000000.000100' });
+    expect(a).toMatchObject({ ok: true, ts: '1700000000.000000' });
     expect(b.ts! > a.ts!).toBe(true);
     expect(fake.messages.map((m) => m.text)).toEqual(['one', 'two']);
   });

@@ -273,6 +273,7 @@ describe('probe', () => {
     expect(lines).toEqual([
       { ok: true, what: 'Slack token', detail: 'team Fake Team, bot anomaly-bot' },
       { ok: true, what: 'Slack channel', detail: `#alerts (${CHANNEL}) exists, bot is a member` },
+      { ok: true, what: 'Slack scopes', detail: 'chat:write, files:write, channels:history granted' },
     ]);
   });
 

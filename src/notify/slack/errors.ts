@@ -9,6 +9,10 @@ import { DeliveryError } from '../types.js';
 const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
 /** Slack documents these as transient: "the request may be retried". */
 const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+/** Slack: "it's possible some aspect of the operation succeeded before the error was raised". */
+const MAYBE_APPLIED_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable']);
+/** Failures before the request reached Slack: nothing can have been posted. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export const FIX_TOKEN = 'check SLACK_ALERT_BOT_TOKEN (a bot token xoxb-…)';
 export const FIX_CHANNEL = "check SLACK_ALERT_CHANNEL_ID or the check's slack.channel";
@@ -43,12 +47,13 @@ export function classifySlackError(err: unknown, call: string, secrets: readonly
         fix: `add the ${needed} scope to the Slack app and reinstall it`,
       });
     }
-    return new DeliveryError(msg(error), TRANSIENT_ERRORS.has(error));
+    return new DeliveryError(msg(error), TRANSIENT_ERRORS.has(error), { outcomeUnknown: MAYBE_APPLIED_ERRORS.has(error) });
   }
   if (e.code === 'slack_webapi_http_error') {
     const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
     const retryable = status >= 500 || status === 408;
-    return new DeliveryError(msg(`HTTP ${status} ${String(e.statusMessage ?? '')}`.trim()), retryable);
+    // A 5xx may come from a proxy after Slack did the work.
+    return new DeliveryError(msg(`HTTP ${status} ${String(e.statusMessage ?? '')}`.trim()), retryable, { outcomeUnknown: status >= 500 });
   }
   const text0 = err instanceof Error ? err.message : '';
   // A 429 without a usable Retry-After header: still a rate limit, so back off and retry.
@@ -56,8 +61,11 @@ export function classifySlackError(err: unknown, call: string, secrets: readonly
     return new DeliveryError(msg('rate limited (HTTP 429 without Retry-After)'), true);
   }
   const network = networkFailureOf(err);
-  if (network?.kind === 'timeout') return new DeliveryError(msg(`no answer within ${timeoutMs} ms`), true);
-  if (network) return new DeliveryError(msg(`network error (${network.detail})`), true);
+  if (network?.kind === 'timeout') return new DeliveryError(msg(`no answer within ${timeoutMs} ms`), true, { outcomeUnknown: true });
+  if (network) {
+    return new DeliveryError(msg(`network error (${network.detail})`), true, { outcomeUnknown: !NOT_SENT_CODES.has(network.detail) });
+  }
   const text = err instanceof Error ? err.message : String(err);
-  return new DeliveryError(msg(text), false);
+  // Unrecognised: assume the worst, so a later attempt looks before it posts.
+  return new DeliveryError(msg(text), false, { outcomeUnknown: true });
 }

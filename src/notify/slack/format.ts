@@ -1,9 +1,23 @@
 /** Small text helpers for Slack messages: numbers, times in the configured zone, mrkdwn escaping. */
 import { wallClockAt } from '../../time.js';
 
-/** Slack mrkdwn treats &, < and > as control characters. */
+/**
+ * Makes data inert in Slack mrkdwn: the one helper every Slack text that carries data (check
+ * names, descriptions, anomaly messages, keys, table rows, file titles) goes through.
+ * - `&`, `<`, `>` become entities, so `<!channel>` cannot ping and `<https://x|y>` cannot disguise a link.
+ * - `*`, `~` and `` ` `` become their fullwidth look-alikes (＊ ～ ｀), so data cannot bold, strike
+ *   or open code spans. `_` is replaced (＿) only where it could start or end italics, i.e. when
+ *   not between two letters or digits: `status_rates` stays as it is, `_x_` does not italicise.
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\*/g, '\uFF0A')
+    .replace(/~/g, '\uFF5E')
+    .replace(/`/g, '\uFF40')
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\uFF3F');
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Reply {
   json?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** Drop the connection instead of answering (the client sees a reset / socket hang up). */
+  destroy?: boolean;
 }
 
 export class FaultQueue<F> {
@@ -99,6 +101,10 @@ export class FakeHttpServer {
     try {
       const reply = await this.handle(req, body);
       if (res.destroyed) return;
+      if (reply.destroy) {
+        req.socket.destroy();
+        return;
+      }
       const headers: Record<string, string> = { ...reply.headers };
       let payload = reply.text ?? '';
       if (reply.json !== undefined) {
