@@ -105,6 +105,8 @@ export interface FakeSlack {
   /** Faults chosen per request (e.g. at random) when none is queued; undefined switches it off. */
   setFaultPolicy(policy: FaultPolicy | undefined): void;
   counts(channel?: string): FakeSlackCounts;
+  /** Called as each request arrives (before any fault), e.g. to kill a client mid-send. */
+  onRequest(listener: (route: string) => void): void;
   /** Closes the port: clients get ECONNREFUSED until restart(). */
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -153,6 +155,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const scopes = new Set(opts.scopes ?? DEFAULT_FAKE_SCOPES);
   const faults = new FaultQueue<SlackFault>();
   let faultPolicy: FaultPolicy | undefined;
+  const listeners: ((route: string) => void)[] = [];
   let lastMicros = 0;
   let fileSeq = 0;
 
@@ -391,6 +394,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   const server: FakeHttpServer = new FakeHttpServer(routeOf, async (req, raw) => {
     const route = routeOf(req);
+    for (const l of listeners) l(route);
     const fault = faults.take(route) ?? faultPolicy?.(route);
     if (fault && 'hangMs' in fault) {
       // A slow server: if the client times out first, nothing is processed.
@@ -463,6 +467,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         repliesCalls: calls('conversations.replies'),
       };
     },
+    onRequest: (listener) => void listeners.push(listener),
     stop: () => server.stop(),
     restart: () => server.restart(),
     close: () => server.stop(),

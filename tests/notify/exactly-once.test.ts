@@ -37,7 +37,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-const digest = (): Notification => ({
+const digest = (): Extract<Notification, { kind: 'slack.digest' }> => ({
   kind: 'slack.digest',
   channel: CHANNEL,
   runId: 'run-7',
@@ -74,7 +74,6 @@ const drain = () =>
   drainOutbox(store, { slack }, { deliver: (n, item) => deliverWithRetry(n, item, policy, { sleep: async () => {} }), now: Date.now });
 
 const topLevel = () => fake.messages.filter((m) => m.channel === CHANNEL && !m.thread_ts);
-const pendingCount = () => (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
 
 describe('every digest carries its delivery id in Slack message metadata', () => {
   it('posts metadata naming the run and the outbox item', async () => {
