@@ -15,7 +15,7 @@
  * EXACTLY_ONCE_TRIALS and EXACTLY_ONCE_SEED override the defaults (50, fixed seed).
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -306,8 +306,47 @@ describe('every alert exactly once under faults and kills', () => {
       expect(o.replies, where).toBe(1);
     }
     expect(duplicates).toBe(0);
-    // The trials did what they claim: kills mid-send and injected faults, not clean runs only.
-    expect(summary.killedMidSend).toBeGreaterThanOrEqual(Math.floor(TRIALS / 4));
-    expect(summary.faultsInjected).toBeGreaterThanOrEqual(TRIALS);
+    // The trials did what they claim: kills mid-send and injected faults, not clean runs only
+    // (checked on enough trials for the proportions to be stable).
+    if (TRIALS >= 20) {
+      expect(summary.killedMidSend).toBeGreaterThanOrEqual(Math.floor(TRIALS / 4));
+      expect(summary.faultsInjected).toBeGreaterThanOrEqual(TRIALS);
+      expect(summary.adoptedInsteadOfReposted).toBeGreaterThan(0);
+    }
   }, 900_000);
+
+  it('without channels:history: the run delivers as before and says so in its output and log; doctor names the fix', async () => {
+    const fake = await startFakeSlack({ scopes: ['chat:write', 'files:write'] });
+    const dir = mkdtempSync(join(tmpdir(), 'anomaly-exactly-once-scope-'));
+    try {
+      copyFileSync(template, join(dir, 'state.db'));
+      const env: NodeJS.ProcessEnv = {
+        ...data.env,
+        ANOMALY_STATE_DB: join(dir, 'state.db'),
+        ANOMALY_LOG_DIR: join(dir, 'logs'),
+        SLACK_ALERT_BOT_TOKEN: fake.token,
+        SLACK_ALERT_CHANNEL_ID: 'C0TRIALS',
+        SLACK_API_URL: fake.url,
+        ANOMALY_NOTIFY_TIMEOUT_MS: String(TIMEOUT_MS),
+        ANOMALY_NOTIFY_ATTEMPTS: '3',
+        ANOMALY_NOTIFY_BACKOFF_MS: '10',
+      };
+      // The digest is stored but answered after the timeout: the retry cannot look, so it posts again.
+      fake.fail('chat.postMessage', { slowMs: TIMEOUT_MS * 3 });
+      const r = await serial(() => runCli(['run', '--at', AT, '--config', cfg], env, dir));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/⚠ Slack: cannot check whether an earlier attempt already posted .*missing_scope, needs channels:history.*fix: add channels:history/);
+      expect(fake.messages.filter((m) => !m.thread_ts)).toHaveLength(2);
+      const log = readFileSync(join(dir, 'logs', 'anomaly.log'), 'utf8');
+      expect(log).toContain('cannot check whether an earlier attempt already posted');
+      expect(log).not.toContain(fake.token);
+
+      const doctor = await runCli(['doctor', '--config', cfg], env, dir);
+      expect(doctor.code).toBe(78);
+      expect(doctor.stdout).toMatch(/✗ Slack scopes: missing channels:history .*\n\s+fix: add channels:history .*reinstall the app/);
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
