@@ -16,7 +16,8 @@ import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { captureLogger, firingAlert } from './support/alerts.js';
 
 const CHANNEL = 'C0EXACT01';
-const TIMEOUT_MS = 300;
+// Generous enough that a healthy request never times out on a busy machine; the late answers are later.
+const TIMEOUT_MS = 1000;
 const policy: RetryPolicy = { attempts: 3, backoffMs: 1, maxBackoffMs: 2, timeoutMs: TIMEOUT_MS, maxRetryAfterMs: 60_000 };
 
 let fake: FakeSlack;
@@ -89,7 +90,7 @@ describe('every digest carries its delivery id in Slack message metadata', () =>
 describe('an attempt whose outcome is unknown is looked for before it is repeated', () => {
   it('Slack answers after the timeout: one digest, the retry adopts its ts', async () => {
     queue();
-    fake.fail('chat.postMessage', { slowMs: 3 * TIMEOUT_MS });
+    fake.fail('chat.postMessage', { slowMs: TIMEOUT_MS + 500 });
 
     const r = await drain();
 
@@ -186,8 +187,8 @@ describe('an attempt whose outcome is unknown is looked for before it is repeate
 
   it('a thread reply answered after the timeout is found in the thread, not repeated', async () => {
     queue({ update: true });
-    fake.fail('chat.postMessage', { slowMs: 3 * TIMEOUT_MS }); // the digest
-    fake.fail('chat.postMessage', { slowMs: 3 * TIMEOUT_MS }); // the reply
+    fake.fail('chat.postMessage', { slowMs: TIMEOUT_MS + 500 }); // the digest
+    fake.fail('chat.postMessage', { slowMs: TIMEOUT_MS + 500 }); // the reply
     expect(await drain()).toMatchObject({ delivered: 2, pending: 0 });
     const digestTs = topLevel()[0]!.ts;
     const replies = fake.messages.filter((m) => m.thread_ts === digestTs);
@@ -199,7 +200,7 @@ describe('an attempt whose outcome is unknown is looked for before it is repeate
 
   it('a chart whose upload completed after the timeout is found in the thread, not uploaded twice', async () => {
     queue({ chart: true });
-    fake.fail('files.completeUploadExternal', { slowMs: 3 * TIMEOUT_MS });
+    fake.fail('files.completeUploadExternal', { slowMs: TIMEOUT_MS + 500 });
     expect(await drain()).toMatchObject({ delivered: 2, pending: 0 });
     const shared = fake.uploads.filter((u) => u.completed);
     expect(shared).toHaveLength(1);
@@ -212,7 +213,7 @@ describe('without the history scope', () => {
   it('falls back to sending again, with a warning naming the scope and the fix', async () => {
     fake.scopes.delete('channels:history');
     queue();
-    fake.fail('chat.postMessage', { slowMs: 3 * TIMEOUT_MS });
+    fake.fail('chat.postMessage', { slowMs: TIMEOUT_MS + 500 });
 
     const r = await drain();
 
