@@ -110,13 +110,15 @@ describe('every alert exactly once under faults and kills', () => {
     );
     expect((await data.cli('init-db', '--date', '2023-01-10')).code).toBe(0);
     cfg = join(data.dir, 'exactly-once.yaml');
+    // sql_file must sit in the checks file's folder tree.
+    copyFileSync(join(REPO, 'checks/unfinished_orders.sql'), join(data.dir, 'unfinished_orders.sql'));
     writeFileSync(
       cfg,
       `checks:
   - name: unfinished_orders
     type: query_empty
     description: orders not settled within 7 days
-    sql_file: ${join(REPO, 'checks/unfinished_orders.sql')}
+    sql_file: unfinished_orders.sql
     params: { key: "merchant {merchant_id}", lookback: 60d }
 `,
     );
