@@ -19,6 +19,10 @@ export interface CheckDefinition<P = unknown> {
   repeatIntervalMs: number;
   resolveAfter: number;
   enabled: boolean;
+  /** A source whose newest row is older than this (at the evaluation time) makes the check stale. */
+  maxStalenessMs?: number;
+  /** Configured sources (`source:`); undefined = derived from the SQL; false = no stale-data check. */
+  source?: { table: string; time_column: string }[] | false;
 }
 
 /** What a check needs from the outside world while it evaluates. */

@@ -1,7 +1,8 @@
 import type { QueryEngine } from '../db/engine.js';
 import type { Logger } from '../log.js';
 import type { CheckResult } from '../types.js';
-import type { CheckDefinition, CheckType } from './check-type.js';
+import type { CheckDefinition, CheckType, Evaluation } from './check-type.js';
+import { freshnessOf, sourcesOf, staleAnomaly } from './freshness.js';
 
 /**
  * Evaluates every check as of `at`. A check that throws becomes an `error` result; the others
@@ -19,7 +20,7 @@ export async function evaluateChecks(
     try {
       const type = types.get(check.type);
       if (!type) throw new Error(`unknown check type ${check.type}`);
-      const evaluation = await type.evaluate(check, { ...env });
+      const evaluation = await withStaleness(check, await type.evaluate(check, { ...env }), env);
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       results.push({
         ...base,
@@ -45,4 +46,31 @@ export async function evaluateChecks(
     }
   }
   return results;
+}
+
+/** Used when a check has no max_staleness (definitions built in code rather than from the file). */
+const DEFAULT_MAX_STALENESS_MS = 6 * 3_600_000;
+
+/**
+ * The stale-data wrapper around any check type: when a source table's newest row at `at` is older
+ * than max_staleness (or there is none), the result gets a `stale` anomaly and alerts — a feed that
+ * stopped is not "ok" and not silently "skipped". The check's own anomalies are kept.
+ */
+async function withStaleness(
+  check: CheckDefinition,
+  evaluation: Evaluation,
+  env: { engine: QueryEngine; at: number; tz: string; cache: Map<string, unknown> },
+): Promise<Evaluation> {
+  const sources = sourcesOf(check);
+  if (!sources.length) return evaluation;
+  const freshness = await freshnessOf(sources, env);
+  const anomaly = staleAnomaly(freshness, check.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS, env.at, env.tz);
+  if (!anomaly) return evaluation;
+  const { reason, ...rest } = evaluation;
+  return {
+    ...rest,
+    status: 'alert',
+    anomalies: [anomaly, ...evaluation.anomalies.filter((a) => a.key !== anomaly.key)],
+    metrics: { ...evaluation.metrics, stale_minutes: anomaly.observed, ...(reason ? { skipped_reason: reason } : {}) },
+  };
 }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { StateStore } from '../alerts/store.js';
 import type { CheckDefinition } from '../checks/check-type.js';
 import { prepareChecks } from '../checks/prepare.js';
+import { staleNotice } from '../checks/freshness.js';
 import { evaluateChecks } from '../checks/run-checks.js';
 import { databaseFileError, UsageError } from '../errors.js';
 import type { OutboxEntry } from '../alerts/outbox.js';
@@ -67,6 +68,8 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
       if (opts.json) ctx.out(runJson(at, runId, results, notifications, exitCode));
       else {
         ctx.out(`anomaly run at ${toIso(at)} (${ctx.env.ANOMALY_TZ}) · run ${runId} · ${results.length} checks\n\n`);
+        const stale = staleNotice(results);
+        if (stale) ctx.out(`⚠ ${stale}\n\n`);
         ctx.out(runTable(results, { color: ctx.color }));
         ctx.out('\n' + describeNotifications(notifications) + '\n');
       }

@@ -14,6 +14,11 @@ import { SEVERITIES } from '../types.js';
  */
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 30m, 4h or 1d');
+const positiveDuration = duration.refine((s) => (parseDuration(s) ?? 0) > 0, 'must be longer than 0');
+
+/** A data table and its time column, for the stale-data check (identifiers only: they are spliced into SQL). */
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier (letters, digits, _)');
+const sourceSchema = z.object({ table: identifier, time_column: identifier }).strict();
 
 const slackSchema = z
   .object({
@@ -29,6 +34,10 @@ const defaultsSchema = z
     repeat_interval: duration.default('4h'),
     resolve_after: z.number().int().min(1).default(1),
     slack: slackSchema.default({ enabled: true, critical_separately: false }),
+    /** A source whose newest row (at or before the run's time) is older than this makes its checks report `stale`. */
+    max_staleness: positiveDuration.default('6h'),
+    /** Run history, sent notifications and resolved alerts older than this are pruned by every run. */
+    retention: positiveDuration.default('30d'),
   })
   .strict();
 
@@ -46,6 +55,9 @@ const checkSchema = z
     repeat_interval: duration.optional(),
     resolve_after: z.number().int().min(1).optional(),
     enabled: z.boolean().default(true),
+    max_staleness: positiveDuration.optional(),
+    /** The table(s) the check reads and their time column; `false` turns the stale-data check off. */
+    source: z.union([sourceSchema, z.array(sourceSchema).min(1), z.literal(false)]).optional(),
   })
   .strict();
 
@@ -57,6 +69,8 @@ const fileSchema = z
       repeat_interval: '4h',
       resolve_after: 1,
       slack: { enabled: true, critical_separately: false },
+      max_staleness: '6h',
+      retention: '30d',
     }),
     checks: z.array(z.unknown()).min(1, 'lists no checks'),
   })
@@ -65,6 +79,8 @@ const fileSchema = z
 export interface ChecksFile {
   path: string;
   checks: CheckDefinition[];
+  /** `defaults.retention` in milliseconds. */
+  retentionMs: number;
 }
 
 type Registry = ReadonlyMap<string, CheckType<unknown>>;
@@ -187,9 +203,11 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
       repeatIntervalMs: parseDuration(c.repeat_interval ?? defaults.repeat_interval) ?? 4 * HOUR,
       resolveAfter: c.resolve_after ?? defaults.resolve_after,
       enabled: c.enabled,
+      maxStalenessMs: parseDuration(c.max_staleness ?? defaults.max_staleness)!,
+      ...(c.source === undefined ? {} : { source: c.source === false ? false : Array.isArray(c.source) ? c.source : [c.source] }),
     });
   });
-  return { path, checks };
+  return { path, checks, retentionMs: parseDuration(defaults.retention)! };
 }
 
 /** Relative to the working directory when inside it, else absolute. */

@@ -1,3 +1,4 @@
+import { STALE_KEY } from '../checks/freshness.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, InputMissingError } from '../errors.js';
@@ -70,6 +71,9 @@ export function scoreEpisodes(
   incidents: Incident[],
   opts: { graceMs: number; types: Set<string>; from?: number },
 ): Score {
+  // A `stale` episode is about the data feed (e.g. a source that starts later than --from), not a
+  // detection: it is listed by replay but neither true nor false here.
+  episodes = episodes.filter((e) => e.key !== STALE_KEY);
   const relevant = incidents.filter((i) => opts.types.has(i.kind) || (i.kind === 'status_rate' && opts.types.has('isolation_forest')));
   const matches = (e: Episode, i: Incident): boolean => {
     const start = Date.parse(i.start);
