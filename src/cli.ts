@@ -319,6 +319,25 @@ function registerCommands(program: Command, run: Runner): void {
     }));
 
   program
+    .command('prune')
+    .description('delete run history, delivered notifications and resolved alerts older than the retention; VACUUM if worthwhile')
+    .option('--older-than <duration>', 'retention, e.g. 12h, 30d, 8w (default: defaults.retention of the checks file, else 30d)')
+    .option('--dry-run', 'count what would be deleted, change nothing')
+    .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ anomaly prune --dry-run              # what the configured retention would delete
+  $ anomaly prune --older-than 14d       # keep two weeks of history
+  $ ANOMALY_STATE_DB=/srv/state.db anomaly prune`,
+    )
+    .action(run(async (ctx, opts: { olderThan?: string; dryRun?: boolean; config?: string }) => {
+      const { pruneCommand } = await import('./commands/prune.js');
+      return pruneCommand(ctx, opts);
+    }));
+
+  program
     .command('replay')
     .description('evaluate the checks at every step of a past period (no notifications, no alert state) and list alert episodes')
     .requiredOption('--from <time>', 'start, ISO 8601')

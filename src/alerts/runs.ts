@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { CheckResult } from '../types.js';
 import { toDbTime } from '../time.js';
 import type { StateStore } from './store.js';
@@ -29,7 +29,12 @@ export function runStatus(results: CheckResult[]): 'ok' | 'alert' | 'error' {
   return 'ok';
 }
 
-/** Writes the run and every check result (one transaction) for `SELECT ... FROM check_runs`. */
+/**
+ * Writes the run and every check result (one transaction) for `SELECT ... FROM check_runs`.
+ * Anomalies and chart data go to `payloads`, stored once however many results share them; chart
+ * data of non-alerting results is kept only for the latest run (`anomaly report` draws it), so
+ * the previous runs' copies are dropped here.
+ */
 export function recordRun(store: StateStore, run: RunRecord): void {
   const db = store.db;
   const insertRun = db.prepare(
@@ -38,11 +43,17 @@ export function recordRun(store: StateStore, run: RunRecord): void {
   );
   const insertResult = db.prepare(
     `INSERT INTO check_results (run_id, check_name, type, status, severity, anomaly_count, duration_ms, error,
-                                metrics_json, anomalies_json, chart_json)
+                                metrics_json, anomalies_json, chart_json, anomalies_id, chart_id)
      VALUES (@run_id, @check_name, @type, @status, @severity, @anomaly_count, @duration_ms, @error,
-             @metrics_json, @anomalies_json, @chart_json)`,
+             @metrics_json, '', NULL, @anomalies_id, @chart_id)`,
   );
+  const transientCharts = db.prepare(
+    `SELECT run_id, check_name, chart_id FROM check_results WHERE chart_id IS NOT NULL AND status <> 'alert' AND run_id <> ?`,
+  );
+  const dropChart = db.prepare(`UPDATE check_results SET chart_id = NULL WHERE run_id = ? AND check_name = ?`);
   db.transaction(() => {
+    const dropped = transientCharts.all(run.runId) as { run_id: string; check_name: string; chart_id: number }[];
+    for (const d of dropped) dropChart.run(d.run_id, d.check_name);
     insertRun.run({
       run_id: run.runId,
       at: toDbTime(run.at),
@@ -65,9 +76,31 @@ export function recordRun(store: StateStore, run: RunRecord): void {
         duration_ms: Math.round(r.durationMs),
         error: r.error ?? null,
         metrics_json: JSON.stringify(r.metrics ?? {}),
-        anomalies_json: JSON.stringify(r.anomalies),
-        chart_json: r.chart === undefined ? null : JSON.stringify(r.chart),
+        anomalies_id: storePayload(store, JSON.stringify(r.anomalies)),
+        chart_id: r.chart === undefined ? null : storePayload(store, JSON.stringify(r.chart)),
       });
     }
+    deleteUnusedPayloads(store, dropped.map((d) => d.chart_id));
   })();
+}
+
+/** The id of the payload holding `json`, inserting it when new (content-addressed by sha256). */
+export function storePayload(store: StateStore, json: string): number {
+  const hash = createHash('sha256').update(json).digest('hex').slice(0, 32);
+  const row = store.db
+    .prepare(`INSERT INTO payloads (hash, json) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id`)
+    .get(hash, json) as { id: number };
+  return row.id;
+}
+
+/** Deletes the payloads among `ids` that no result references any more. Returns how many. */
+export function deleteUnusedPayloads(store: StateStore, ids: Iterable<number | null>): number {
+  const del = store.db.prepare(
+    `DELETE FROM payloads WHERE id = @id
+       AND NOT EXISTS (SELECT 1 FROM check_results WHERE anomalies_id = @id)
+       AND NOT EXISTS (SELECT 1 FROM check_results WHERE chart_id = @id)`,
+  );
+  let n = 0;
+  for (const id of new Set(ids)) if (id !== null) n += del.run({ id }).changes;
+  return n;
 }

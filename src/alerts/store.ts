@@ -3,9 +3,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { dirname } from 'node:path';
 import { ConfigError, databaseFileError, IoError } from '../errors.js';
 import { readSqlFile } from '../sql-file.js';
+import { migrateState } from './migrate.js';
 
 /** The schema version this code writes; an older file is upgraded by state.sql's idempotent DDL. */
-export const STATE_SCHEMA_VERSION = 1;
+export const STATE_SCHEMA_VERSION = 2;
 
 /** What to do about a state database that exists but is not one we can trust (said in every error). */
 export function stateRecovery(path: string): string {
@@ -50,6 +51,7 @@ export class StateStore {
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.exec(readSqlFile('state.sql', import.meta.url));
+      migrateState(db);
     } catch (error) {
       db.close();
       throw databaseFileError(error, 'state database', path, stateRecovery(path));

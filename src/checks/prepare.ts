@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkTypes } from './registry.js';
 import type { CheckDefinition, CheckType } from './check-type.js';
+import { freshnessSql, sourcesOf } from './freshness.js';
 import { loadChecksFile, selectChecks } from '../config/checks-file.js';
 import { parameterNames } from '../db/sqlite-engine.js';
 import { clickhouseParameterNames } from '../db/clickhouse-binding.js';
@@ -19,6 +20,8 @@ export interface PreparedChecks {
   types: ReadonlyMap<string, CheckType<unknown>>;
   configPath: string;
   dbPath: string;
+  /** `defaults.retention` of the checks file (ms). */
+  retentionMs: number;
 }
 
 /**
@@ -52,8 +55,18 @@ export async function prepareChecks(opts: { config: string; db: string; only?: s
       if (error instanceof IoError) throw error; // the database file itself is damaged, not the SQL
       throw new ConfigError(`${opts.config}: check "${check.name}": ${key}: the SQL does not prepare against ${opts.db}: ${(error as Error).message}`);
     }
+    for (const source of sourcesOf(check)) {
+      try {
+        await engine.validate(freshnessSql(source));
+      } catch (error) {
+        await engine.close();
+        throw new ConfigError(
+          `${opts.config}: check "${check.name}": source: ${source.table}.${source.time_column} cannot be read from ${opts.db}: ${(error as Error).message}`,
+        );
+      }
+    }
   }
-  return { engine, checks, all, types, configPath, dbPath };
+  return { engine, checks, all, types, configPath, dbPath, retentionMs: file.retentionMs };
 }
 
 /**

@@ -51,7 +51,7 @@ export async function reportCommand(ctx: CommandContext, opts: { at?: string; ou
       if (latest) {
         runId = latest.run_id;
         at = fromDbTime(latest.at);
-        const rows = store.db.prepare('SELECT * FROM check_results WHERE run_id = ? ORDER BY rowid').all(latest.run_id) as ResultRow[];
+        const rows = store.db.prepare('SELECT * FROM check_results_full WHERE run_id = ? ORDER BY rowid').all(latest.run_id) as ResultRow[];
         results = rows.map((r) => ({
           check: r.check_name,
           type: r.type,

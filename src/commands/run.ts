@@ -63,6 +63,7 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
       const notifications: NotifyReport = opts.dryRun
         ? { mode: 'dry-run', note: 'dry run: nobody notified, alert state unchanged' }
         : await notify(ctx, store, runId, at, results, prepared.checks, new Set(prepared.all.map((c) => c.name)));
+      (await import('../alerts/retention.js')).pruneAfterRun(store, { now: ctx.now(), retentionMs: prepared.retentionMs, log: ctx.log });
 
       const exitCode = runExitCode(results, notifications, Boolean(opts.failOnAlert));
       if (opts.json) ctx.out(runJson(at, runId, results, notifications, exitCode));
