@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Logger } from '../log.js';
-import { toDbTime } from '../time.js';
+import { toDbTime, DAY } from '../time.js';
 import { deleteUnusedPayloads } from './runs.js';
 import type { StateStore } from './store.js';
 
@@ -28,11 +28,13 @@ export interface PruneCounts {
   outbox: number;
   alerts: number;
   snoozes: number;
+  /** Delivered notifications whose content was dropped (the row, times and receipt stay). */
+  compacted: number;
   /** True when rows older than the cutoff are left (the batch limit was reached). */
   more: boolean;
 }
 
-const ZERO: PruneCounts = { runs: 0, results: 0, payloads: 0, outbox: 0, alerts: 0, snoozes: 0, more: false };
+const ZERO: PruneCounts = { runs: 0, results: 0, payloads: 0, outbox: 0, alerts: 0, snoozes: 0, compacted: 0, more: false };
 
 /**
  * Repeats batches until nothing older than `cutoff` is left (or `maxBatches`). With `dryRun` the
@@ -40,16 +42,29 @@ const ZERO: PruneCounts = { runs: 0, results: 0, payloads: 0, outbox: 0, alerts:
  */
 export function prune(
   store: StateStore,
-  opts: { cutoff: number; dryRun?: boolean; limits?: PruneLimits; maxBatches?: number },
+  opts: {
+    cutoff: number;
+    dryRun?: boolean;
+    limits?: PruneLimits;
+    maxBatches?: number;
+    /** Drop the content of notifications delivered before this (UTC ms; default: cutoff)… */
+    compactBefore?: number;
+    /** …and since this (default: all): a run looks only at the last day's deliveries. */
+    compactSince?: number;
+  },
 ): PruneCounts {
   const limits = opts.limits ?? RUN_PRUNE_LIMITS;
   const maxBatches = opts.maxBatches ?? Infinity;
   const cutoff = toDbTime(opts.cutoff);
+  const compact = {
+    since: opts.compactSince === undefined ? '' : toDbTime(opts.compactSince),
+    before: toDbTime(opts.compactBefore ?? opts.cutoff),
+  };
   const loop = (): PruneCounts => {
     const total = { ...ZERO };
     for (let i = 0; i < maxBatches; i++) {
-      const c = store.db.transaction(() => pruneRows(store, cutoff, limits))();
-      for (const k of ['runs', 'results', 'payloads', 'outbox', 'alerts', 'snoozes'] as const) total[k] += c[k];
+      const c = store.db.transaction(() => pruneRows(store, cutoff, limits, compact))();
+      for (const k of ['runs', 'results', 'payloads', 'outbox', 'alerts', 'snoozes', 'compacted'] as const) total[k] += c[k];
       total.more = c.more;
       if (!c.more) break;
     }
@@ -69,7 +84,7 @@ export function prune(
   return counts;
 }
 
-function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits): PruneCounts {
+function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits, compact: { since: string; before: string }): PruneCounts {
   const db = store.db;
   const counts = { ...ZERO };
 
@@ -113,7 +128,7 @@ function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits): Prun
     db
       .prepare(
         `SELECT o.id FROM outbox o
-         WHERE o.status IN ('sent', 'dead') AND COALESCE(o.sent_at, o.created_at) < @cutoff
+         WHERE ((o.status = 'sent' AND o.sent_at < @cutoff) OR (o.status = 'dead' AND o.created_at < @cutoff))
            AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.digest_outbox_id = o.id)
            AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.depends_on = o.id
                            AND (c.status NOT IN ('sent', 'dead') OR COALESCE(c.sent_at, c.created_at) >= @cutoff))
@@ -134,6 +149,16 @@ function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits): Prun
   }
 
   counts.snoozes = db.prepare(`DELETE FROM snoozes WHERE until < ?`).run(cutoff).changes;
+
+  // A delivered notification's content is in Slack or the sheet now: a day after delivery its row
+  // keeps kind, times and receipt, not the digest blocks, rows or ~60 KB of chart PNG.
+  counts.compacted = db
+    .prepare(
+      `UPDATE outbox SET payload_json = '{}'
+       WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at >= ? AND sent_at < ? AND payload_json <> '{}' LIMIT ?)`,
+    )
+    .run(compact.since, compact.before, limits.rows).changes;
+  if (counts.compacted >= limits.rows) counts.more = true;
   return counts;
 }
 
@@ -188,7 +213,12 @@ export function bytesOnDisk(path: string): { db: number; wal: number } {
  */
 export function pruneAfterRun(store: StateStore, opts: { now: number; retentionMs: number; log: Logger }): PruneCounts | undefined {
   try {
-    const counts = prune(store, { cutoff: opts.now - opts.retentionMs, maxBatches: 1 });
+    const counts = prune(store, {
+      cutoff: opts.now - opts.retentionMs,
+      maxBatches: 1,
+      compactBefore: opts.now - DAY,
+      compactSince: opts.now - 2 * DAY,
+    });
     const space = vacuumIfWorthwhile(store);
     if (counts.runs || counts.outbox || counts.alerts || space.vacuumed) {
       opts.log.info({ pruned: counts, vacuumed: space.vacuumed, fileBytes: space.fileBytes }, 'state pruned');

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CheckResult } from '../types.js';
 import { toDbTime } from '../time.js';
+import type Database from 'better-sqlite3';
 import type { StateStore } from './store.js';
 
 /**
@@ -84,18 +85,30 @@ export function recordRun(store: StateStore, run: RunRecord): void {
   })();
 }
 
+const statements = new WeakMap<object, Map<string, Database.Statement>>();
+/** Prepared once per connection: these run for every result of every run. */
+function prepared(store: StateStore, sql: string): Database.Statement {
+  let byText = statements.get(store.db);
+  if (!byText) statements.set(store.db, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = store.db.prepare(sql)));
+  return stmt;
+}
+
 /** The id of the payload holding `json`, inserting it when new (content-addressed by sha256). */
 export function storePayload(store: StateStore, json: string): number {
   const hash = createHash('sha256').update(json).digest('hex').slice(0, 32);
-  const row = store.db
-    .prepare(`INSERT INTO payloads (hash, json) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id`)
-    .get(hash, json) as { id: number };
+  const row = prepared(store, `INSERT INTO payloads (hash, json) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id`).get(
+    hash,
+    json,
+  ) as { id: number };
   return row.id;
 }
 
 /** Deletes the payloads among `ids` that no result references any more. Returns how many. */
 export function deleteUnusedPayloads(store: StateStore, ids: Iterable<number | null>): number {
-  const del = store.db.prepare(
+  const del = prepared(
+    store,
     `DELETE FROM payloads WHERE id = @id
        AND NOT EXISTS (SELECT 1 FROM check_results WHERE anomalies_id = @id)
        AND NOT EXISTS (SELECT 1 FROM check_results WHERE chart_id = @id)`,

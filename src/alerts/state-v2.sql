@@ -24,6 +24,7 @@ CREATE INDEX IF NOT EXISTS check_results_transient_charts ON check_results (run_
 CREATE INDEX IF NOT EXISTS check_runs_by_started ON check_runs (started_at);
 CREATE INDEX IF NOT EXISTS alerts_resolved ON alerts (resolved_at) WHERE state = 'resolved';
 CREATE INDEX IF NOT EXISTS outbox_by_status_sent ON outbox (status, sent_at);
+CREATE INDEX IF NOT EXISTS outbox_by_depends_on ON outbox (depends_on) WHERE depends_on IS NOT NULL;
 
 -- Every result with its anomalies and chart data as JSON, whichever way the row was stored.
 CREATE VIEW IF NOT EXISTS check_results_full AS

@@ -31,12 +31,13 @@ export async function pruneCommand(ctx: CommandContext, opts: PruneOptions): Pro
     const store = StateStore.open(statePath);
     try {
       const cutoff = ctx.now() - retention.ms;
-      const counts = prune(store, { cutoff, dryRun: opts.dryRun });
+      const counts = prune(store, { cutoff, dryRun: opts.dryRun, compactBefore: ctx.now() - DAY });
       const verb = opts.dryRun ? 'would delete' : 'deleted';
       ctx.out(
         `${verb} what is older than ${retention.text} (before ${toIso(Math.floor(cutoff / 1000) * 1000)}${retention.from ? `, ${retention.from}` : ''}): ` +
           `${counts.runs} runs with ${counts.results} check results, ${counts.payloads} stored anomaly/chart payloads, ` +
-          `${counts.outbox} delivered or expired notifications, ${counts.alerts} resolved alerts, ${counts.snoozes} ended snoozes\n`,
+          `${counts.outbox} delivered or expired notifications, ${counts.alerts} resolved alerts, ${counts.snoozes} ended snoozes; ` +
+          `content of ${counts.compacted} notifications delivered over a day ago dropped (their rows stay)\n`,
       );
       const space = vacuumIfWorthwhile(store, { dryRun: opts.dryRun });
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;

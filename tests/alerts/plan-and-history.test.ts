@@ -86,7 +86,7 @@ describe('run history', () => {
       .prepare(
         `SELECT r.check_name, r.status, r.anomaly_count, r.error, json_extract(r.anomalies_json, '$[0].key') AS first_key,
                 json_extract(r.metrics_json, '$.rows') AS metric_rows, r.chart_json IS NOT NULL AS has_chart
-         FROM check_results r JOIN check_runs c USING (run_id)
+         FROM check_results_full r JOIN check_runs c USING (run_id)
          WHERE c.at >= '2026-11-20 00:00:00' ORDER BY r.check_name`,
       )
       .all();
@@ -114,7 +114,7 @@ describe('run history', () => {
     store.close();
     const again = Store.open(file);
     expect(again.db.prepare('SELECT run_id, dry_run, status FROM check_runs').all()).toEqual([{ run_id: 'r1', dry_run: 1, status: 'ok' }]);
-    expect(again.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: '1' });
+    expect(again.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: '2' });
     expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
     again.db.prepare(`UPDATE meta SET value = '99' WHERE key = 'schema_version'`).run();
     again.close();
