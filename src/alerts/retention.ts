@@ -21,6 +21,12 @@ export interface PruneLimits {
 /** What one `anomaly run` deletes at most: at a 5-minute cadence one run is added, up to 200 go. */
 export const RUN_PRUNE_LIMITS: PruneLimits = { runs: 200, rows: 1000 };
 
+/**
+ * Delivered notifications are kept this long (or the retention, if shorter): what `anomaly outbox
+ * --all` shows. Their content is in Slack or the sheet; a run adds one Sheets row batch every time.
+ */
+export const DELIVERED_KEEP_MS = 7 * DAY;
+
 export interface PruneCounts {
   runs: number;
   results: number;
@@ -44,6 +50,8 @@ export function prune(
   store: StateStore,
   opts: {
     cutoff: number;
+    /** Delivered (or given-up) notifications older than this go (default: cutoff). */
+    deliveredCutoff?: number;
     dryRun?: boolean;
     limits?: PruneLimits;
     maxBatches?: number;
@@ -56,6 +64,7 @@ export function prune(
   const limits = opts.limits ?? RUN_PRUNE_LIMITS;
   const maxBatches = opts.maxBatches ?? Infinity;
   const cutoff = toDbTime(opts.cutoff);
+  const deliveredCutoff = toDbTime(Math.max(opts.cutoff, opts.deliveredCutoff ?? opts.cutoff));
   const compact = {
     since: opts.compactSince === undefined ? '' : toDbTime(opts.compactSince),
     before: toDbTime(opts.compactBefore ?? opts.cutoff),
@@ -63,7 +72,7 @@ export function prune(
   const loop = (): PruneCounts => {
     const total = { ...ZERO };
     for (let i = 0; i < maxBatches; i++) {
-      const c = store.db.transaction(() => pruneRows(store, cutoff, limits, compact))();
+      const c = store.db.transaction(() => pruneRows(store, cutoff, deliveredCutoff, limits, compact))();
       for (const k of ['runs', 'results', 'payloads', 'outbox', 'alerts', 'snoozes', 'compacted'] as const) total[k] += c[k];
       total.more = c.more;
       if (!c.more) break;
@@ -84,7 +93,7 @@ export function prune(
   return counts;
 }
 
-function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits, compact: { since: string; before: string }): PruneCounts {
+function pruneRows(store: StateStore, cutoff: string, deliveredCutoff: string, limits: PruneLimits, compact: { since: string; before: string }): PruneCounts {
   const db = store.db;
   const counts = { ...ZERO };
 
@@ -134,7 +143,7 @@ function pruneRows(store: StateStore, cutoff: string, limits: PruneLimits, compa
                            AND (c.status NOT IN ('sent', 'dead') OR COALESCE(c.sent_at, c.created_at) >= @cutoff))
          ORDER BY o.id LIMIT @limit`,
       )
-      .all({ cutoff, limit: limits.rows + 1 }) as { id: number }[]
+      .all({ cutoff: deliveredCutoff, limit: limits.rows + 1 }) as { id: number }[]
   ).map((r) => r.id);
   if (outboxIds.length > limits.rows) {
     counts.more = true;
@@ -215,6 +224,7 @@ export function pruneAfterRun(store: StateStore, opts: { now: number; retentionM
   try {
     const counts = prune(store, {
       cutoff: opts.now - opts.retentionMs,
+      deliveredCutoff: opts.now - DELIVERED_KEEP_MS,
       maxBatches: 1,
       compactBefore: opts.now - DAY,
       compactSince: opts.now - 2 * DAY,
