@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, SHARED, workspace } from './helpers/cli.js';
 
-const COMMANDS = ['init-db', 'run', 'checks', 'snooze', 'snoozes', 'unsnooze', 'outbox', 'doctor', 'replay', 'report'];
+const COMMANDS = ['init-db', 'run', 'checks', 'snooze', 'snoozes', 'unsnooze', 'outbox', 'prune', 'doctor', 'replay', 'report'];
 
 describe('the anomaly command line', () => {
   it('--help lists every command and each has its own help', async () => {
