@@ -22,10 +22,11 @@ export interface PruneLimits {
 export const RUN_PRUNE_LIMITS: PruneLimits = { runs: 200, rows: 1000 };
 
 /**
- * Delivered notifications are kept this long (or the retention, if shorter): what `anomaly outbox
- * --all` shows. Their content is in Slack or the sheet; a run adds one Sheets row batch every time.
+ * Delivered notifications and the chart data of alerting results are kept this long (or the
+ * retention, if shorter). The notifications are what `anomaly outbox --all` shows, and their
+ * content is in Slack or the sheet; a chart (up to ~50 KB) was drawn when its run alerted.
  */
-export const DELIVERED_KEEP_MS = 7 * DAY;
+export const DETAIL_KEEP_MS = 7 * DAY;
 
 export interface PruneCounts {
   runs: number;
@@ -34,13 +35,15 @@ export interface PruneCounts {
   outbox: number;
   alerts: number;
   snoozes: number;
+  /** Results whose chart data was dropped (past the detail cutoff). */
+  charts: number;
   /** Delivered notifications whose content was dropped (the row, times and receipt stay). */
   compacted: number;
   /** True when rows older than the cutoff are left (the batch limit was reached). */
   more: boolean;
 }
 
-const ZERO: PruneCounts = { runs: 0, results: 0, payloads: 0, outbox: 0, alerts: 0, snoozes: 0, compacted: 0, more: false };
+const ZERO: PruneCounts = { runs: 0, results: 0, payloads: 0, outbox: 0, alerts: 0, snoozes: 0, charts: 0, compacted: 0, more: false };
 
 /**
  * Repeats batches until nothing older than `cutoff` is left (or `maxBatches`). With `dryRun` the
@@ -50,8 +53,8 @@ export function prune(
   store: StateStore,
   opts: {
     cutoff: number;
-    /** Delivered (or given-up) notifications older than this go (default: cutoff). */
-    deliveredCutoff?: number;
+    /** Delivered (or given-up) notifications, and chart data of results, older than this go (default: cutoff). */
+    detailCutoff?: number;
     dryRun?: boolean;
     limits?: PruneLimits;
     maxBatches?: number;
@@ -64,7 +67,7 @@ export function prune(
   const limits = opts.limits ?? RUN_PRUNE_LIMITS;
   const maxBatches = opts.maxBatches ?? Infinity;
   const cutoff = toDbTime(opts.cutoff);
-  const deliveredCutoff = toDbTime(Math.max(opts.cutoff, opts.deliveredCutoff ?? opts.cutoff));
+  const detailCutoff = toDbTime(Math.max(opts.cutoff, opts.detailCutoff ?? opts.cutoff));
   const compact = {
     since: opts.compactSince === undefined ? '' : toDbTime(opts.compactSince),
     before: toDbTime(opts.compactBefore ?? opts.cutoff),
@@ -72,8 +75,8 @@ export function prune(
   const loop = (): PruneCounts => {
     const total = { ...ZERO };
     for (let i = 0; i < maxBatches; i++) {
-      const c = store.db.transaction(() => pruneRows(store, cutoff, deliveredCutoff, limits, compact))();
-      for (const k of ['runs', 'results', 'payloads', 'outbox', 'alerts', 'snoozes', 'compacted'] as const) total[k] += c[k];
+      const c = store.db.transaction(() => pruneRows(store, cutoff, detailCutoff, limits, compact))();
+      for (const k of ['runs', 'results', 'payloads', 'outbox', 'alerts', 'snoozes', 'charts', 'compacted'] as const) total[k] += c[k];
       total.more = c.more;
       if (!c.more) break;
     }
@@ -93,7 +96,7 @@ export function prune(
   return counts;
 }
 
-function pruneRows(store: StateStore, cutoff: string, deliveredCutoff: string, limits: PruneLimits, compact: { since: string; before: string }): PruneCounts {
+function pruneRows(store: StateStore, cutoff: string, detailCutoff: string, limits: PruneLimits, compact: { since: string; before: string }): PruneCounts {
   const db = store.db;
   const counts = { ...ZERO };
 
@@ -115,6 +118,22 @@ function pruneRows(store: StateStore, cutoff: string, deliveredCutoff: string, l
     for (const r of refsOf.all(id) as { anomalies_id: number | null; chart_id: number | null }[]) payloadIds.push(r.anomalies_id, r.chart_id);
     counts.results += delResults.run(id).changes;
     counts.runs += delRun.run(id).changes;
+  }
+  // Chart data of results past the detail cutoff (alerting ones: the others keep it only in the latest run).
+  const charted = db
+    .prepare(
+      `SELECT r.run_id, r.check_name, r.chart_id FROM check_results r JOIN check_runs c ON c.run_id = r.run_id
+       WHERE r.chart_id IS NOT NULL AND c.started_at < ? LIMIT ?`,
+    )
+    .all(detailCutoff, limits.rows + 1) as { run_id: string; check_name: string; chart_id: number }[];
+  if (charted.length > limits.rows) {
+    counts.more = true;
+    charted.pop();
+  }
+  const dropChart = db.prepare(`UPDATE check_results SET chart_id = NULL WHERE run_id = ? AND check_name = ?`);
+  for (const c of charted) {
+    counts.charts += dropChart.run(c.run_id, c.check_name).changes;
+    payloadIds.push(c.chart_id);
   }
   counts.payloads = deleteUnusedPayloads(store, payloadIds);
 
@@ -143,7 +162,7 @@ function pruneRows(store: StateStore, cutoff: string, deliveredCutoff: string, l
                            AND (c.status NOT IN ('sent', 'dead') OR COALESCE(c.sent_at, c.created_at) >= @cutoff))
          ORDER BY o.id LIMIT @limit`,
       )
-      .all({ cutoff: deliveredCutoff, limit: limits.rows + 1 }) as { id: number }[]
+      .all({ cutoff: detailCutoff, limit: limits.rows + 1 }) as { id: number }[]
   ).map((r) => r.id);
   if (outboxIds.length > limits.rows) {
     counts.more = true;
@@ -224,7 +243,7 @@ export function pruneAfterRun(store: StateStore, opts: { now: number; retentionM
   try {
     const counts = prune(store, {
       cutoff: opts.now - opts.retentionMs,
-      deliveredCutoff: opts.now - DELIVERED_KEEP_MS,
+      detailCutoff: opts.now - DETAIL_KEEP_MS,
       maxBatches: 1,
       compactBefore: opts.now - DAY,
       compactSince: opts.now - 2 * DAY,

@@ -25,18 +25,18 @@ export async function pruneCommand(ctx: CommandContext, opts: PruneOptions): Pro
     return 0;
   }
   const { StateStore } = await import('../alerts/store.js');
-  const { prune, vacuumIfWorthwhile, spaceOf, DELIVERED_KEEP_MS, VACUUM_MIN_FREE_BYTES, VACUUM_MIN_FREE_RATIO } = await import('../alerts/retention.js');
+  const { prune, vacuumIfWorthwhile, spaceOf, DETAIL_KEEP_MS, VACUUM_MIN_FREE_BYTES, VACUUM_MIN_FREE_RATIO } = await import('../alerts/retention.js');
   const lock = acquireLock(statePath + '.run.lock', 'anomaly prune');
   try {
     const store = StateStore.open(statePath);
     try {
       const cutoff = ctx.now() - retention.ms;
-      const counts = prune(store, { cutoff, deliveredCutoff: ctx.now() - DELIVERED_KEEP_MS, dryRun: opts.dryRun, compactBefore: ctx.now() - DAY });
+      const counts = prune(store, { cutoff, detailCutoff: ctx.now() - DETAIL_KEEP_MS, dryRun: opts.dryRun, compactBefore: ctx.now() - DAY });
       const verb = opts.dryRun ? 'would delete' : 'deleted';
       ctx.out(
         `${verb} what is older than ${retention.text} (before ${toIso(Math.floor(cutoff / 1000) * 1000)}${retention.from ? `, ${retention.from}` : ''}): ` +
           `${counts.runs} runs with ${counts.results} check results, ${counts.payloads} stored anomaly/chart payloads, ` +
-          `${counts.outbox} notifications delivered or given up over ${Math.round(Math.min(retention.ms, DELIVERED_KEEP_MS) / DAY * 10) / 10}d ago, ${counts.alerts} resolved alerts, ${counts.snoozes} ended snoozes; ` +
+          `${counts.outbox} notifications delivered or given up, and the chart data of ${counts.charts} results, over ${Math.round((Math.min(retention.ms, DETAIL_KEEP_MS) / DAY) * 10) / 10}d old, ${counts.alerts} resolved alerts, ${counts.snoozes} ended snoozes; ` +
           `content of ${counts.compacted} notifications delivered over a day ago dropped (their rows stay)\n`,
       );
       const space = vacuumIfWorthwhile(store, { dryRun: opts.dryRun });

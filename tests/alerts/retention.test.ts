@@ -174,6 +174,20 @@ describe('retention', () => {
     expect(count(store, 'alerts')).toBe(0);
   });
 
+  it('keeps chart data of alerting results for 7 days, then drops it (the results stay)', () => {
+    const { store } = temp();
+    history(store); // runs at T0 - 9 d … T0, every result of 'a' alerting with a chart
+    const counts = pruneAfterRun(store, { now: T0 + HOUR, retentionMs: 30 * DAY, log: silentLogger() })!;
+    expect(counts).toMatchObject({ runs: 0, charts: 3 }); // the runs of 9, 8 and 7 days (+1 h) ago
+    const left = store.db
+      .prepare(`SELECT run_id FROM check_results WHERE check_name = 'a' AND chart_id IS NOT NULL ORDER BY run_id`)
+      .all() as { run_id: string }[];
+    expect(left.map((r) => r.run_id)).toEqual(['run-3', 'run-4', 'run-5', 'run-6', 'run-7', 'run-8', 'run-9']);
+    expect(count(store, 'check_results')).toBe(20);
+    const titles = (store.db.prepare(`SELECT json FROM payloads`).all() as { json: string }[]).map((p) => JSON.parse(p.json).title).filter(Boolean);
+    expect(titles.sort()).toEqual(['a 0', 'a 1', 'a 2', 'a 3', 'a 4', 'a 5', 'a 6']);
+  });
+
   it('drops the content of notifications delivered over a day ago, keeping row and receipt', () => {
     const { store } = temp();
     const at = T0;
