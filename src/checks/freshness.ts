@@ -29,15 +29,20 @@ export const KNOWN_SOURCES: Readonly<Record<string, string>> = {
 
 export const STALE_KEY = 'stale';
 
-const TEMPLATE = readSqlFile('freshness.sql', import.meta.url);
+/** The query per engine: standard SQL, and a ClickHouse twin for Date columns. */
+const TEMPLATES: Record<string, string> = {};
+function template(engineName: string): string {
+  const file = engineName === 'clickhouse' ? 'freshness.clickhouse.sql' : 'freshness.sql';
+  return (TEMPLATES[file] ??= readSqlFile(file, import.meta.url));
+}
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The freshness query for one source (identifiers are validated: they are spliced into the SQL). */
-export function freshnessSql(source: Source): string {
+export function freshnessSql(source: Source, engineName = 'sqlite'): string {
   for (const name of [source.table, source.time_column]) {
     if (!IDENTIFIER.test(name)) throw new Error(`source ${JSON.stringify(name)} is not a plain SQL identifier`);
   }
-  return TEMPLATE.replaceAll('{table}', source.table).replaceAll('{time_column}', source.time_column);
+  return template(engineName).replaceAll('{table}', source.table).replaceAll('{time_column}', source.time_column);
 }
 
 /** Tables named after FROM / JOIN in the SQL (comments and quoted text ignored), in order. */
@@ -89,7 +94,7 @@ export async function freshnessOf(
     }
     let rows;
     try {
-      rows = await env.engine.query(freshnessSql(source), { at: toDbTime(env.at) });
+      rows = await env.engine.query(freshnessSql(source, env.engine.name), { at: toDbTime(env.at) });
     } catch (error) {
       throw new Error(`source ${source.table}.${source.time_column}: the freshness query failed: ${(error as Error).message}`);
     }
@@ -109,7 +114,7 @@ export async function freshnessOf(
 function coveredUntil(newest: string, tz: string): number | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(newest)) {
     const start = parseInstant(newest, tz);
-    if (start === undefined) return null;
+    if (start === undefined || start <= 0) return null;
     return parseInstant(dayAfter(newest), tz) ?? start + DAY;
   }
   const ms = fromDbTime(newest.slice(0, 19));

@@ -57,7 +57,7 @@ export async function prepareChecks(opts: { config: string; db: string; only?: s
     }
     for (const source of sourcesOf(check)) {
       try {
-        await engine.validate(freshnessSql(source));
+        await engine.validate(freshnessSql(source, engine.name));
       } catch (error) {
         await engine.close();
         throw new ConfigError(
