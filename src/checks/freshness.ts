@@ -77,18 +77,24 @@ export interface Freshness {
 }
 
 /**
- * The newest row of each source at `at`. Kept per source for the current `at` in the context cache:
- * checks sharing a table ask once per run (or per replay step).
+ * The newest row of each source at `at`, kept per source in the context cache: checks sharing a
+ * table ask once per run or replay step. Later steps ask again only when the answer could change
+ * the verdict: the newest row at a later time is at least as new, so while the cached one is
+ * within `maxStalenessMs` of `at` the source is fresh without a query (replay on live data asks
+ * about once per max_staleness, not at every step).
  */
 export async function freshnessOf(
   sources: Source[],
   env: { engine: QueryEngine; at: number; tz: string; cache: Map<string, unknown> },
+  maxStalenessMs = 0,
 ): Promise<Freshness[]> {
   const out: Freshness[] = [];
   for (const source of sources) {
     const key = `freshness:${source.table}.${source.time_column}`;
     const cached = env.cache.get(key) as { at: number; value: Freshness } | undefined;
-    if (cached && cached.at === env.at) {
+    const stillFresh =
+      cached !== undefined && cached.at <= env.at && cached.value.coveredUntil !== null && env.at - cached.value.coveredUntil <= maxStalenessMs;
+    if (cached && (cached.at === env.at || stillFresh)) {
       out.push(cached.value);
       continue;
     }

@@ -63,8 +63,9 @@ async function withStaleness(
 ): Promise<Evaluation> {
   const sources = sourcesOf(check);
   if (!sources.length) return evaluation;
-  const freshness = await freshnessOf(sources, env);
-  const anomaly = staleAnomaly(freshness, check.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS, env.at, env.tz);
+  const maxStalenessMs = check.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS;
+  const freshness = await freshnessOf(sources, env, maxStalenessMs);
+  const anomaly = staleAnomaly(freshness, maxStalenessMs, env.at, env.tz);
   if (!anomaly) return evaluation;
   const { reason, ...rest } = evaluation;
   return {

@@ -167,6 +167,45 @@ checks:
     expect(queries.filter((q) => q.includes('MAX(created_day)'))).toHaveLength(1);
   });
 
+  it('over successive steps (replay) asks again only when the cached answer could turn stale', async () => {
+    const { dir, db } = dataDb();
+    const prepared = await prepareChecks({ config: config(dir, CHECKS), db, only: 'minutes_total' });
+    const queries: string[] = [];
+    const engine: QueryEngine = {
+      name: prepared.engine.name,
+      query: (sql: string, params?: Params): Promise<Row[]> => {
+        if (sql.includes('MAX(minute)')) queries.push(String(params?.at));
+        return prepared.engine.query(sql, params);
+      },
+      validate: (sql) => prepared.engine.validate(sql),
+      close: () => prepared.engine.close(),
+    };
+    const cache = new Map<string, unknown>();
+    const verdicts: string[] = [];
+    try {
+      // Feed 22:00–23:59, max_staleness 1 h: one step every 10 minutes from 22:10 to 01:30.
+      for (let at = Date.UTC(2026, 10, 20, 22, 10); at <= Date.UTC(2026, 10, 21, 1, 30); at += 10 * MINUTE) {
+        const [r] = await evaluateChecks(prepared.checks, prepared.types, { engine, at, tz: 'UTC', log: silentLogger(), cache });
+        verdicts.push(r!.anomalies.some((a) => a.key === 'stale') ? 'stale' : 'fresh');
+      }
+    } finally {
+      await prepared.engine.close();
+    }
+    // Fresh until 00:59 (newest row 23:59), stale from 01:00 — the same verdicts as asking every step.
+    expect(verdicts).toEqual([...Array(17).fill('fresh'), 'stale', 'stale', 'stale', 'stale']);
+    // Asked at 22:10; again once that answer (22:10) is over an hour old (23:20), and that one
+    // (23:20) at 00:30; then at 01:00, when 23:59 is over an hour old, and at every stale step.
+    expect(queries).toEqual([
+      '2026-11-20 22:10:00',
+      '2026-11-20 23:20:00',
+      '2026-11-21 00:30:00',
+      '2026-11-21 01:00:00',
+      '2026-11-21 01:10:00',
+      '2026-11-21 01:20:00',
+      '2026-11-21 01:30:00',
+    ]);
+  });
+
   it('alerts through the normal path as <check>:stale and resolves when fresh data arrives', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stale-state-'));
     dirs.push(dir);
