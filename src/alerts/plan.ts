@@ -329,7 +329,12 @@ function resolutionUpdate(store: StateStore, digestId: number, resolved: Resolve
   });
   db.prepare(`UPDATE slack_messages SET alerts_json = ? WHERE outbox_id = ?`).run(JSON.stringify(alerts), digestId);
   const threadReply = resolved
-    .map((r) => `✅ resolved: ${escapeMrkdwn(r.check)} ${escapeMrkdwn(r.key)} after ${formatElapsed(fromDbTime(r.resolvedAt) - fromDbTime(r.firstSeen))}`)
+    .map((r) => {
+      const after = formatElapsed(fromDbTime(r.resolvedAt) - fromDbTime(r.firstSeen));
+      return isCheckErrorKey(r.key)
+        ? `✅ ${escapeMrkdwn(r.check)} runs cleanly again, after failing for ${after}`
+        : `✅ resolved: ${escapeMrkdwn(r.check)} ${escapeMrkdwn(r.key)} after ${after}`;
+    })
     .join('\n');
   return {
     kind: 'slack.update',

@@ -92,7 +92,7 @@ describe('six runs with delivery failing on runs 2 and 3', () => {
       'run-4 digest #ops unfinished_orders:__error__',
       'run-5 update 1700000000.000007 ✅ resolved: status_rates refunded after 3h',
       // The key is escaped like any data in Slack text (docs/exactly-once.md): `_` that could format becomes ＿.
-      'run-5 update 1700000000.000009 ✅ resolved: unfinished_orders ＿＿error＿＿ after 1h',
+      'run-5 update 1700000000.000009 ✅ unfinished_orders runs cleanly again, after failing for 1h',
       'run-5 update 1700000000.000005 ✅ resolved: unfinished_orders merchant 4 after 3h',
       'run-6 digest #alerts status_rates:reversed',
       'file 1700000000.000013',

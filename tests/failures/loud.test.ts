@@ -89,6 +89,7 @@ describe('failures are loud', () => {
     expect(text).toContain('orders_count');
     expect(text).toContain('check errored');
     expect(text).toContain('returns no column');
+    expect(text).not.toContain('Observed'); // no numbers to show: it says when instead
     const errorsTab = () => google.tabs.get('Check errors') ?? [];
     expect(errorsTab()).toHaveLength(2); // header + one row
     expect(errorsTab()[1]!.slice(2, 4)).toEqual(['orders_count', '__error__']);
@@ -110,7 +111,7 @@ describe('failures are loud', () => {
     expect(fixed.code, fixed.stderr + fixed.stdout).toBe(0);
     expect(slack.updates.length).toBe(updatesBefore + 1);
     expect(slack.updates.at(-1)!.ts).toBe(digests().at(-1)!.ts);
-    expect(slack.messages.some((m) => m.thread_ts === digests().at(-1)!.ts && /resolved: orders_count/.test(m.text ?? ''))).toBe(true);
+    expect(slack.messages.some((m) => m.thread_ts === digests().at(-1)!.ts && /orders_count runs cleanly again, after failing for/.test(m.text ?? ''))).toBe(true);
     const state = new Database(ws.env.ANOMALY_STATE_DB!, { readonly: true });
     expect(state.prepare(`SELECT state FROM alerts WHERE fingerprint = 'orders_count:__error__'`).get()).toEqual({ state: 'resolved' });
     state.close();

@@ -99,10 +99,14 @@ function formatValue(v: number | null, unit: Anomaly['unit']): string {
 
 function firingText(a: DigestAlert, tz: string): string {
   const an = a.anomaly;
+  // An anomaly without numbers (a check that errored, data that stopped) says when, not "— vs —".
+  const measured = an.observed !== null || an.expected !== null;
   const lines = [
     `${SEVERITY_EMOJI[severityOf(a)]} *${escapeMrkdwn(a.check)}* — ${escapeMrkdwn(a.description)}`,
-    `*Observed* ${formatValue(an.observed, an.unit)} · *expected* ${formatValue(an.expected, an.unit)} · ` +
-      `*window* ${formatWindow(an.start, an.end, tz)}`,
+    measured
+      ? `*Observed* ${formatValue(an.observed, an.unit)} · *expected* ${formatValue(an.expected, an.unit)} · ` +
+        `*window* ${formatWindow(an.start, an.end, tz)}`
+      : `*when* ${formatWindow(an.start, an.end, tz)}`,
     `> ${escapeMrkdwn(an.message)}`,
     `_firing since ${formatInstant(a.firstSeen, tz)}_`,
   ];
