@@ -25,7 +25,14 @@ export interface Anomaly {
   rows?: Record<string, unknown>[];
   /** `share`: observed and expected are fractions of 1 (0.078), shown as percentages (7.8 %). */
   unit?: 'share';
+  /**
+   * Hysteresis (see src/detect/hysteresis.ts): `stay` = evidence strong enough to keep an alert
+   * that already fires, not to start one. Absent = `enter`.
+   */
+  evidence?: Evidence;
 }
+
+export type Evidence = 'enter' | 'stay';
 
 export interface CheckResult {
   check: string;

@@ -19,11 +19,13 @@ export type AcquirerStatus = (typeof ACQUIRER_STATUSES)[number];
 
 /**
  * Transactions per minute by hour of day, shaped like the real acquirer export (shared/data/
- * cloudwalk/transactions_1.csv): ~10–40/min at night, 300–350/min late morning and afternoon.
+ * cloudwalk/transactions_1.csv: ~10–40/min at night, 300–350/min by day) and scaled by 1.5 to the
+ * ~500/min of the busier day in issue #11, where a low-base-rate status was caught late.
  */
+const VOLUME_SCALE = 1.5;
 const VOLUME_PER_MINUTE = [
   36, 25, 16, 13, 13, 18, 42, 100, 200, 300, 340, 350, 320, 305, 315, 325, 315, 300, 250, 205, 160, 118, 78, 52,
-];
+].map((v) => v * VOLUME_SCALE);
 /** Denied share by hour: ~9 % by day, 13–22 % at night (small volumes, more risky traffic). */
 const DENIED_SHARE = [
   0.16, 0.17, 0.2, 0.22, 0.2, 0.15, 0.11, 0.095, 0.09, 0.09, 0.09, 0.09, 0.09, 0.09, 0.09, 0.09, 0.09, 0.09, 0.095,
@@ -33,7 +35,7 @@ const DENIED_SHARE = [
 const MINOR_SHARES: Partial<Record<AcquirerStatus, number>> = {
   reversed: 0.005,
   backend_reversed: 0.001,
-  failed: 0.003,
+  failed: 0.001,
   processing: 0.002,
   refunded: 0.003,
 };
@@ -58,6 +60,8 @@ const DEMO_SURGES: Surge[] = [
     },
   },
   { status: 'failed', window: WINDOWS.failedSpike, share: (_t, rng) => rng.uniform(0.07, 0.09) },
+  // The low-base-rate shape of issue #11: failed from ~0.1 % to 1–2 % for hours (~5–10 a minute).
+  { status: 'failed', window: WINDOWS.failedCreep, share: (_t, rng) => rng.uniform(0.01, 0.02) },
   { status: 'backend_reversed', window: WINDOWS.backendReversedBurst, share: (_t, rng) => rng.uniform(0.045, 0.055) },
   { status: 'denied', window: WINDOWS.deniedSurge, share: (_t, rng) => rng.uniform(0.32, 0.38) },
 ];

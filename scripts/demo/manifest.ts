@@ -56,7 +56,7 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
       table: 'transaction_status',
       key: 'failed',
       ...span(WINDOWS.failedSpike),
-      description: 'Failed transactions rise from ~0.3 % to ~8 % of volume (14:40 to 15:05 on D).',
+      description: 'Failed transactions rise from ~0.1 % to ~8 % of volume (14:40 to 15:05 on D).',
     },
     {
       id: 'backend-reversed-burst',
@@ -81,6 +81,14 @@ export function demoIncidents(orders: OrderIncidentIds): Incident[] {
       key: 'denied',
       ...span(WINDOWS.deniedSurge),
       description: 'Earlier day: denied share rises from ~9 % to ~35 % (10:05 to 10:25 on 2026-11-18).',
+    },
+    {
+      id: 'failed-creep',
+      kind: 'status_rate',
+      table: 'transaction_status',
+      key: 'failed',
+      ...span(WINDOWS.failedCreep),
+      description: 'Earlier day: failed rises from ~0.1 % to 1–2 % of ~500 transactions a minute and stays there for hours (13:10 to 17:40 on 2026-11-19).',
     },
     {
       id: 'pos-b-outage',

@@ -37,6 +37,7 @@ export const WINDOWS = {
   backendReversedBurst: { start: at('2026-11-20T14:45:00Z'), end: at('2026-11-20T15:00:00Z') },
   missingMinutes: { start: at('2026-11-17T03:00:00Z'), end: at('2026-11-17T03:10:00Z') },
   deniedSurge: { start: at('2026-11-18T10:05:00Z'), end: at('2026-11-18T10:25:00Z') },
+  failedCreep: { start: at('2026-11-19T13:10:00Z'), end: at('2026-11-19T17:40:00Z') },
   posBOutage: { start: DEMO_DAY + 8 * HOUR, end: DEMO_DAY + 10 * HOUR },
   merchant7NeverSettled: { start: at('2026-11-05T09:00:00Z'), end: at('2026-11-06T18:00:00Z') },
   demoDay: { start: DEMO_DAY, end: DEMO_DAY + DAY },

@@ -1,4 +1,5 @@
 import type { Anomaly, CheckResult, Severity } from '../types.js';
+import { firesWith } from '../detect/hysteresis.js';
 import type { DigestAlert, Notification } from '../notify/types.js';
 import { escapeMrkdwn } from '../notify/slack/format.js';
 import { fromDbTime, toDbTime, toIso } from '../time.js';
@@ -176,6 +177,9 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
     for (const anomaly of result.anomalies) {
       const fingerprint = fingerprintOf(result.check, anomaly.key);
       if (seen.has(fingerprint)) continue;
+      const row = getAlert.get(fingerprint) as AlertRow | undefined;
+      // Hysteresis: `stay`-level evidence keeps a firing alert alive but starts none.
+      if (!firesWith(anomaly.evidence, row?.state === 'firing')) continue;
       seen.add(fingerprint);
       fire(result, anomaly, policy);
     }

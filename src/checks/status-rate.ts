@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { formatNumber, formatPercent, formatTimeRange, formatZ } from '../detect/format.js';
-import { judgeRate, judgeVolume, rateAlertShare } from '../detect/rate.js';
-import { median } from '../detect/stats.js';
+import { judgeRate, judgeVolume, normalShare, rateAlertShare } from '../detect/rate.js';
+import { evidenceLevel } from '../detect/hysteresis.js';
+import { median, weightedMedian } from '../detect/stats.js';
 import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
 import type { Anomaly, ChartData, Severity } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
@@ -11,13 +12,17 @@ import { durationParam } from './param-helpers.js';
 
 const statusRule = z
   .object({
-    /** Binomial z needed to alert. */
+    /** Binomial z (window count vs the normal share × window total) needed to start an alert. */
     z: z.number().positive().default(5),
-    /** Minimum count of this status in the window (2 failed in 5 minutes is not an incident). */
-    min_count: z.number().int().min(0).default(10),
+    /** A firing alert stays while z ≥ stay_z (and half of min_excess and of min_ratio's rise persist). */
+    stay_z: z.number().positive().default(2),
+    /** At least this many more transactions of the status in the window than normal (the night-time guard). */
+    min_excess: z.number().min(0).default(10),
+    /** Minimum count of this status in the window (kept for old configs; min_excess is the better gate). */
+    min_count: z.number().int().min(0).default(0),
     /** The share must also be at least this many times its normal level. */
     min_ratio: z.number().min(1).default(2),
-    /** …and reach at least this share (0.02 = 2 %): a floor below which nobody needs waking. */
+    /** Absolute share floor (0.02 = 2 %). Default 0: a floor stops a 20× rise from 0.1 % being seen. */
     min_share: z.number().min(0).max(1).default(0),
     direction: z.enum(['up', 'down', 'both']).default('up'),
     severity: z.enum(['info', 'warning', 'critical']).optional(),
@@ -45,11 +50,13 @@ const params = z
         max_drop_ratio: z.number().gt(0).lt(1).default(0.5),
         min_expected: z.number().min(0).default(100),
         z: z.number().positive().default(5),
+        /** A firing volume alert stays while z ≤ −stay_z and volume is under halfway back to normal. */
+        stay_z: z.number().positive().default(2),
         severity: z.enum(['info', 'warning', 'critical']).optional(),
       })
       .strict()
       .nullable()
-      .default({ status: 'approved', max_drop_ratio: 0.5, min_expected: 100, z: 5 }),
+      .default({ status: 'approved', max_drop_ratio: 0.5, min_expected: 100, z: 5, stay_z: 2 }),
     /** Minutes with no rows at all while normally there is traffic. */
     missing: z
       .object({
@@ -129,15 +136,24 @@ export class StatusRateCheck implements CheckType<Params> {
     const range = formatTimeRange(toIso(windowStart), toIso(windowEnd), ctx.tz);
     const anomalies: Anomaly[] = [];
     const bands: { status: string; expected: number; upper: number }[] = [];
-    const expectedPerMinute = median(usable.map(({ c, s }) => s.total / ((c.to - c.from) / MINUTE)));
+    // Volume follows the time of day: the same time on earlier days, or else only the hour just
+    // before the window (the quiet night hours must not borrow the evening's traffic).
+    const volumeChunks = sameTime.length >= 3 ? sameTime : trailing.slice(0, 1);
+    const expectedPerMinute = median(volumeChunks.map(({ c, s }) => s.total / ((c.to - c.from) / MINUTE)));
 
     // Missing minutes: no rows at all while there is normally traffic.
+    // Hysteresis: a firing missing-data alert stays while any of the window's minutes is empty.
     const missingRule = p.missing;
-    const missingFires =
-      missingRule !== null &&
-      win.emptyMinutes.length >= missingRule.min_minutes &&
-      expectedPerMinute * win.emptyMinutes.length >= missingRule.min_expected;
-    if (missingFires) {
+    const missingExpected = expectedPerMinute * win.emptyMinutes.length;
+    const missingLevel =
+      missingRule === null
+        ? null
+        : evidenceLevel(
+            win.emptyMinutes.length >= missingRule.min_minutes && missingExpected >= missingRule.min_expected,
+            win.emptyMinutes.length >= 1 && missingExpected >= missingRule.min_expected / 2,
+          );
+    const missingFires = missingLevel === 'enter';
+    if (missingRule !== null && missingLevel !== null) {
       const first = win.emptyMinutes[0]!;
       const last = win.emptyMinutes[win.emptyMinutes.length - 1]! + MINUTE;
       anomalies.push({
@@ -148,27 +164,42 @@ export class StatusRateCheck implements CheckType<Params> {
         expected: 0,
         score: win.emptyMinutes.length,
         severity: missingRule.severity ?? check.severity,
+        ...(missingLevel === 'stay' ? { evidence: 'stay' as const } : {}),
         message: `no data for ${win.emptyMinutes.length} of the last ${win.minutes} minutes (${formatTimeRange(toIso(first), toIso(last), ctx.tz)}); normally ${formatNumber(expectedPerMinute)} transactions a minute`,
       });
     }
 
     for (const [status, partial] of Object.entries(p.statuses)) {
       const rule: Rule = statusRule.parse(partial);
-      const shares = usable.map(({ s }) => (s.byStatus.get(status) ?? 0) / s.total);
-      const expectedShare = median(shares);
-      const baselineTotal = usable.reduce((sum, { s }) => sum + s.total, 0);
+      const opts = {
+        direction: rule.direction,
+        minCount: rule.min_count,
+        zThreshold: rule.z,
+        minRatio: rule.min_ratio,
+        minExcess: rule.min_excess,
+        stay: { zThreshold: rule.stay_z, minExcess: rule.min_excess / 2, minRatio: 1 + (rule.min_ratio - 1) / 2 },
+      };
+      // Normal share: the volume-weighted median over the baseline chunks; from trailing hours,
+      // hours that would themselves have alerted are left out (see normalShare).
+      const chunksOf = (list: typeof usable) => list.map(({ s }) => ({ count: s.byStatus.get(status) ?? 0, total: s.total }));
+      const normal = sameTime.length >= 3
+        ? { share: weightedMedian(chunksOf(usable).map((c) => c.count / c.total), usable.map(({ s }) => s.total)), total: usable.reduce((sum, { s }) => sum + s.total, 0) }
+        : normalShare(chunksOf([...trailing].reverse()), opts);
+      const expectedShare = normal.share;
+      const baselineTotal = normal.total;
       const count = win.byStatus.get(status) ?? 0;
       const verdict = judgeRate(
-        { count, total: win.total, baselineCount: expectedShare * baselineTotal, baselineTotal },
-        { direction: rule.direction, minCount: rule.min_count, zThreshold: rule.z, minRatio: rule.min_ratio },
+        { count, total: win.total, baselineCount: expectedShare * baselineTotal, baselineTotal, expectedTotal: expectedPerMinute * win.minutes },
+        opts,
       );
       metrics[`${status}_share`] = round4(verdict.share);
       metrics[`${status}_expected_share`] = round4(verdict.expectedShare);
       metrics[`${status}_z`] = Math.round(verdict.z * 10) / 10;
-      // The band reaches up to the lowest share that would alert over this window.
-      const upper = Math.max(rateAlertShare(verdict.expectedShare, win.total, rule.z, rule.min_ratio), rule.min_share);
+      // The band reaches up to the lowest share that would start an alert over this window.
+      const excessShare = win.total > 0 ? verdict.expectedShare + rule.min_excess / win.total : 1;
+      const upper = Math.max(rateAlertShare(verdict.expectedShare, win.total, rule.z, rule.min_ratio), excessShare, rule.min_share);
       bands.push({ status, expected: verdict.expectedShare, upper: Math.min(1, upper) });
-      if (!verdict.alert || win.total === 0 || verdict.share < rule.min_share) continue;
+      if (verdict.evidence === null || (verdict.evidence === 'enter' && verdict.share < rule.min_share)) continue;
       const severity: Severity = rule.severity ?? (verdict.z >= 2 * rule.z && verdict.share >= 5 * verdict.expectedShare ? 'critical' : check.severity);
       anomalies.push({
         key: status,
@@ -179,7 +210,10 @@ export class StatusRateCheck implements CheckType<Params> {
         unit: 'share',
         score: Math.round(verdict.z * 10) / 10,
         severity,
-        message: `${status} ${formatPercent(verdict.share)} of transactions ${range} (${formatNumber(count)} of ${formatNumber(win.total)}), normal ${formatPercent(verdict.expectedShare)} (${formatZ(verdict.z)})`,
+        ...(verdict.evidence === 'stay' ? { evidence: 'stay' as const } : {}),
+        message: verdict.reason.startsWith('too little data')
+          ? `${status}: too little data to judge ${range} (${formatNumber(win.total)} transactions, normally ${formatNumber(Math.round(expectedPerMinute * win.minutes))}); still alerting`
+          : `${status} ${formatPercent(verdict.share)} of transactions ${range} (${formatNumber(count)} of ${formatNumber(win.total)}), normal ${formatPercent(verdict.expectedShare)} (${formatZ(verdict.z)})${verdict.evidence === 'stay' ? ', still above normal' : ''}`,
         rows: [{ status, count, total: win.total, share: round4(verdict.share), normal_share: round4(verdict.expectedShare), z: Math.round(verdict.z * 10) / 10 }],
       });
     }
@@ -188,15 +222,22 @@ export class StatusRateCheck implements CheckType<Params> {
     if (p.volume && !missingFires) {
       const vs = p.volume.status;
       const countOf = (s: { byStatus: Map<string, number>; total: number }) => (vs === null ? s.total : s.byStatus.get(vs) ?? 0);
-      // Volume falls every evening: against trailing hours only the hour just before is fair.
-      const volumeChunks = sameTime.length >= 3 ? sameTime : trailing.slice(0, 1);
       const normalPerMinute = median(volumeChunks.map(({ c, s }) => countOf(s) / ((c.to - c.from) / MINUTE)));
       const observed = countOf(win);
       const expected = normalPerMinute * win.minutes;
-      const verdict = judgeVolume({ observed, expected }, { minExpected: p.volume.min_expected, maxDropRatio: p.volume.max_drop_ratio, zThreshold: p.volume.z });
+      const verdict = judgeVolume(
+        { observed, expected },
+        {
+          minExpected: p.volume.min_expected,
+          maxDropRatio: p.volume.max_drop_ratio,
+          zThreshold: p.volume.z,
+          // Stays while volume is still below halfway back to normal and clearly low.
+          stay: { maxDropRatio: (1 + p.volume.max_drop_ratio) / 2, zThreshold: p.volume.stay_z },
+        },
+      );
       metrics.volume_observed = observed;
       metrics.volume_expected = Math.round(expected);
-      if (verdict.alert) {
+      if (verdict.evidence !== null) {
         const what = vs === null ? 'transactions' : `${vs} transactions`;
         anomalies.push({
           key: 'volume',
@@ -206,13 +247,15 @@ export class StatusRateCheck implements CheckType<Params> {
           expected: Math.round(expected),
           score: Math.round(verdict.z * 10) / 10,
           severity: p.volume.severity ?? check.severity,
+          ...(verdict.evidence === 'stay' ? { evidence: 'stay' as const } : {}),
           message: `${what} collapsed to ${formatNumber(observed)} ${range}, normal ${formatNumber(Math.round(expected))} (${formatPercent(verdict.ratio, 0)} of normal, ${formatZ(verdict.z)})`,
         });
       }
     }
 
     return {
-      status: anomalies.length ? 'alert' : 'ok',
+      // Stay-level anomalies alone keep a firing alert alive but do not make the check alert.
+      status: anomalies.some((a) => a.evidence !== 'stay') ? 'alert' : 'ok',
       anomalies,
       metrics,
       ...(ctx.charts === false ? {} : { chart: this.chart(check, series, chartFrom, windowEnd, windowStart, bands) }),

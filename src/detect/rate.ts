@@ -2,7 +2,9 @@
  * Count-data checks: the share of a status (reversed, denied, failed…) in a window against its
  * share over a trailing baseline, and a collapse of total volume.
  */
-import { binomialZ, poissonZ } from './stats.js';
+import type { Evidence } from '../types.js';
+import { evidenceLevel } from './hysteresis.js';
+import { binomialZ, poissonZ, weightedMedian } from './stats.js';
 
 export interface RateInput {
   /** Events of the watched status in the window. */
@@ -11,6 +13,8 @@ export interface RateInput {
   total: number;
   baselineCount: number;
   baselineTotal: number;
+  /** Events normally expected in the window (all statuses); lets a firing alert outlast an outage's near-empty windows. */
+  expectedTotal?: number;
 }
 
 export interface RateOptions {
@@ -20,6 +24,17 @@ export interface RateOptions {
   zThreshold: number;
   /** The share must also be this many times the expected share (or, for drops, this many times smaller), e.g. 2. */
   minRatio?: number;
+  /**
+   * Minimum excess over normal, in events: |count − total × expectedShare| ≥ this. Scales with
+   * both the baseline and the volume, so 2 failures in a quiet night minute never alert while a
+   * rise from 0.1 % to 1.5 % of 2,500 transactions (≈ 35 extra) does.
+   */
+  minExcess?: number;
+  /**
+   * Hysteresis: the weaker bar an alert that already fires must clear to stay firing
+   * (evidence `stay`). Omitted: no stay level.
+   */
+  stay?: { zThreshold: number; minExcess: number; minRatio?: number };
 }
 
 export interface RateVerdict {
@@ -29,7 +44,12 @@ export interface RateVerdict {
   expectedShare: number;
   /** Signed binomial z of count in total against expectedShare, with continuity correction. */
   z: number;
+  /** count − total × expectedShare, in events (negative for drops). */
+  excess: number;
+  /** True when the entry bar is cleared (evidence `enter`). */
   alert: boolean;
+  /** `enter` (alert), `stay` (only the stay bar cleared: keeps a firing alert), or null. */
+  evidence: Evidence | null;
   reason: string;
 }
 
@@ -53,8 +73,18 @@ export function judgeRate(input: RateInput, opts: RateOptions): RateVerdict {
   // The smoothing already keeps the share off 0 and 1; a floor at that same half event stops
   // binomialZ from applying its own (window-sized) default floor on top.
   const z = binomialZ(count, total, expectedShare, { pFloor: 0.5 / (baselineTotal + 1) });
-  const quiet = (reason: string): RateVerdict => ({ share, expectedShare, z, alert: false, reason });
+  const excess = count - total * expectedShare;
+  const quiet = (reason: string): RateVerdict => ({ share, expectedShare, z, excess, alert: false, evidence: null, reason });
 
+  // A window with under a quarter of its normal volume (the feed is collapsing) cannot refute a
+  // firing alert: it stays (evidence `stay`) until there is data to judge again.
+  // Only where, at its normal volume, the window could show the stay excess (not at night).
+  const stay = opts.stay;
+  const showable = (n: number) => n * expectedShare * Math.max((stay?.minRatio ?? 1) - 1, 0.5);
+  const collapsed = stay !== undefined && input.expectedTotal !== undefined && total < input.expectedTotal / 4;
+  if (collapsed && showable(total) < stay.minExcess && showable(input.expectedTotal!) >= stay.minExcess) {
+    return { share, expectedShare, z, excess, alert: false, evidence: 'stay', reason: 'too little data to judge (stay level)' };
+  }
   if (total === 0) return quiet('no data in window');
   if (z === 0) return quiet('as expected');
   const kind = z > 0 ? 'up' : 'down';
@@ -63,12 +93,17 @@ export function judgeRate(input: RateInput, opts: RateOptions): RateVerdict {
   // Drops are gated on the expected count: a status that normally happens 3 times cannot "vanish".
   const evidence = kind === 'up' ? count : total * expectedShare;
   if (evidence < opts.minCount) return quiet('below min count');
-  if (Math.abs(z) < opts.zThreshold) return quiet('z below threshold');
-  if (opts.minRatio !== undefined) {
-    const ratio = kind === 'up' ? share / expectedShare : share === 0 ? Infinity : expectedShare / share;
-    if (ratio < opts.minRatio) return quiet('ratio below min ratio');
+  const ratio = kind === 'up' ? share / expectedShare : share === 0 ? Infinity : expectedShare / share;
+  const clears = (bar: { zThreshold: number; minExcess?: number; minRatio?: number }): boolean =>
+    Math.abs(z) >= bar.zThreshold && Math.abs(excess) >= (bar.minExcess ?? 0) && ratio >= (bar.minRatio ?? 1);
+  const level = evidenceLevel(clears(opts), opts.stay !== undefined && clears(opts.stay));
+  if (level === null) {
+    if (Math.abs(z) < opts.zThreshold) return quiet('z below threshold');
+    if (Math.abs(excess) < (opts.minExcess ?? 0)) return quiet('excess below min excess');
+    return quiet('ratio below min ratio');
   }
-  return { share, expectedShare, z, alert: true, reason: kind };
+  if (level === 'stay') return { share, expectedShare, z, excess, alert: false, evidence: 'stay', reason: `${kind} (stay level)` };
+  return { share, expectedShare, z, excess, alert: true, evidence: 'enter', reason: kind };
 }
 
 export interface VolumeInput {
@@ -83,10 +118,13 @@ export interface VolumeOptions {
   maxDropRatio: number;
   /** …and the Poisson z is at most −zThreshold. */
   zThreshold: number;
+  /** Hysteresis: the weaker bar a firing alert must clear to stay (evidence `stay`). */
+  stay?: { maxDropRatio: number; zThreshold: number };
 }
 
 export interface VolumeVerdict {
   alert: boolean;
+  evidence: Evidence | null;
   /** observed / expected (1 when both are 0, Infinity when only expected is 0). */
   ratio: number;
   /** Signed Anscombe Poisson z (see poissonZ). */
@@ -99,10 +137,13 @@ export function judgeVolume(input: VolumeInput, opts: VolumeOptions): VolumeVerd
   const { observed, expected } = input;
   const z = poissonZ(observed, expected);
   const ratio = expected === 0 ? (observed === 0 ? 1 : Infinity) : observed / expected;
-  if (expected < opts.minExpected) return { alert: false, ratio, z, reason: 'below min expected' };
-  if (ratio >= opts.maxDropRatio) return { alert: false, ratio, z, reason: 'drop too small' };
-  if (-z < opts.zThreshold) return { alert: false, ratio, z, reason: 'z below threshold' };
-  return { alert: true, ratio, z, reason: 'volume collapse' };
+  const quiet = (reason: string): VolumeVerdict => ({ alert: false, evidence: null, ratio, z, reason });
+  if (expected < opts.minExpected) return quiet('below min expected');
+  const clears = (bar: { maxDropRatio: number; zThreshold: number }) => ratio < bar.maxDropRatio && -z >= bar.zThreshold;
+  const level = evidenceLevel(clears(opts), opts.stay !== undefined && clears(opts.stay));
+  if (level === 'enter') return { alert: true, evidence: 'enter', ratio, z, reason: 'volume collapse' };
+  if (level === 'stay') return { alert: false, evidence: 'stay', ratio, z, reason: 'volume low (stay level)' };
+  return quiet(ratio >= opts.maxDropRatio ? 'drop too small' : 'z below threshold');
 }
 
 /**
@@ -115,4 +156,52 @@ export function rateAlertShare(expectedShare: number, total: number, zThreshold:
   const p = expectedShare;
   const k = total * p + 0.5 + zThreshold * Math.sqrt(total * p * (1 - p));
   return Math.min(1, Math.max(k / total, p * minRatio));
+}
+
+export interface ShareChunk {
+  /** Events of the watched status in the chunk (e.g. one hour). */
+  count: number;
+  /** All events in the chunk. */
+  total: number;
+}
+
+/**
+ * The normal share of a status from trailing chunks (hours), oldest first: the volume-weighted
+ * median of the chunks' shares, leaving out every chunk that would itself have started an alert
+ * against the chunks kept before it. An incident hours long therefore does not become "normal"
+ * while it lasts (a plain median over 6 hours gives way after 3), and a quiet night hour's 0 of
+ * 80 weighs less than a day hour's 90 of 20,000. Returns the share and the total it rests on.
+ */
+export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): { share: number; total: number; kept: number } {
+  const kept: ShareChunk[] = [];
+  const median = () => weightedMedian(kept.map((c) => c.count / c.total), kept.map((c) => c.total));
+  for (const c of chunks) {
+    if (c.total <= 0) continue;
+    if (kept.length > 0 && chunkStandsOut(c, median(), kept.reduce((s, k) => s + k.total, 0), opts)) continue;
+    kept.push(c);
+  }
+  if (kept.length === 0) return { share: NaN, total: 0, kept: 0 };
+  return { share: median(), total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length };
+}
+
+/**
+ * Whether a chunk's share stands out from a reference share measured on `refTotal` events by the
+ * entry bar (z, excess, ratio), with a two-proportion z so that a small reference (a quiet night
+ * hour) carries its own uncertainty instead of anchoring the normal level at 0.
+ */
+function chunkStandsOut(c: ShareChunk, refShare: number, refTotal: number, opts: RateOptions): boolean {
+  const share = c.count / c.total;
+  const pooled = (c.count + refShare * refTotal) / (c.total + refTotal);
+  const se = Math.sqrt(Math.max(pooled * (1 - pooled), 1e-12) * (1 / c.total + 1 / refTotal));
+  const z = (share - refShare) / se;
+  const excess = c.count - c.total * refShare;
+  const ratio = refShare > 0 ? share / refShare : Infinity;
+  if (opts.direction === 'up' || opts.direction === 'both') {
+    if (z >= opts.zThreshold && excess >= (opts.minExcess ?? 0) && ratio >= (opts.minRatio ?? 1)) return true;
+  }
+  if (opts.direction === 'down' || opts.direction === 'both') {
+    const down = share > 0 ? refShare / share : Infinity;
+    if (-z >= opts.zThreshold && -excess >= (opts.minExcess ?? 0) && down >= (opts.minRatio ?? 1)) return true;
+  }
+  return false;
 }

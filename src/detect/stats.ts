@@ -80,3 +80,25 @@ export function binomialZ(k: number, n: number, p: number, opts: BinomialZOption
   return (Math.sign(diff) * corrected) / Math.sqrt(n * pp * (1 - pp));
 }
 
+
+/**
+ * Weighted median: the smallest value whose cumulative weight reaches half the total weight
+ * (the mean of two values when it is reached exactly between them). Pairs with a non-finite
+ * value or a weight ≤ 0 are ignored; NaN when none remain.
+ */
+export function weightedMedian(values: readonly number[], weights: readonly number[]): number {
+  if (values.length !== weights.length) throw new RangeError('weightedMedian: values and weights differ in length');
+  const pairs = values
+    .map((v, i) => [v, weights[i]!] as const)
+    .filter(([v, w]) => Number.isFinite(v) && Number.isFinite(w) && w > 0)
+    .sort((a, b) => a[0] - b[0]);
+  if (pairs.length === 0) return NaN;
+  const half = pairs.reduce((s, [, w]) => s + w, 0) / 2;
+  let cum = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    cum += pairs[i]![1];
+    if (Math.abs(cum - half) < 1e-12 * half && i + 1 < pairs.length) return (pairs[i]![0] + pairs[i + 1]![0]) / 2;
+    if (cum > half) return pairs[i]![0];
+  }
+  return pairs[pairs.length - 1]![0];
+}

@@ -3,6 +3,7 @@ import { evaluateChecks } from '../checks/run-checks.js';
 import type { QueryEngine } from '../db/engine.js';
 import type { Logger } from '../log.js';
 import type { CheckResult } from '../types.js';
+import { firesWith } from '../detect/hysteresis.js';
 
 /** A stretch of consecutive replay steps at which one (check, key) was alerting. */
 export interface Episode {
@@ -82,8 +83,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const r of results) {
       for (const a of r.anomalies) {
         const id = `${r.check}\u0000${a.key}`;
-        seen.add(id);
         const ep = open.get(id);
+        // The same hysteresis rule as live alerts: `stay` evidence extends an episode, never opens one.
+        if (!firesWith(a.evidence, ep !== undefined)) continue;
+        seen.add(id);
         if (ep) {
           ep.end = at;
           ep.steps++;

@@ -82,7 +82,7 @@ describe('generateDemo', () => {
       expect(Object.keys(inc)).toEqual(inc.kind === 'query_empty' ? [...expectedKeys, 'order_ids'] : expectedKeys);
     }
     const keysOf = (kind: string) => manifest.incidents.filter((i) => i.kind === kind).map((i) => i.key).sort();
-    expect(keysOf('status_rate')).toEqual(['backend_reversed', 'denied', 'failed', 'missing_data', 'reversed']);
+    expect(keysOf('status_rate')).toEqual(['backend_reversed', 'denied', 'failed', 'failed', 'missing_data', 'reversed']);
     expect(keysOf('baseline')).toEqual(['pos_b']);
     expect(keysOf('threshold')).toEqual(['0091', 'elo']);
     expect(keysOf('query_empty')).toEqual(expect.arrayContaining(['merchant 7', 'merchant 12']));
