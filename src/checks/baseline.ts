@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { judgeBaseline } from '../detect/baseline.js';
+import { judgeBaseline, judgeRunningHour } from '../detect/baseline.js';
 import { formatNumber } from '../detect/format.js';
-import { fromDbTime, toIso, wallClockAt, HOUR } from '../time.js';
-import type { Anomaly, BaselinePoint, Severity } from '../types.js';
+import { fromDbTime, toIso, wallClockAt, HOUR, MINUTE } from '../time.js';
+import type { Anomaly, BaselinePoint, Evidence, Severity } from '../types.js';
 import type { CheckContext, CheckDefinition, CheckType, Evaluation } from './check-type.js';
 import { toNumber } from './param-helpers.js';
 import { commonSqlParams, COMMON_SQL_PARAMETERS } from './sql-params.js';
@@ -22,6 +22,12 @@ const params = z
       .object({ warning: z.number().min(0).default(0.5), critical: z.number().min(0).default(0.8) })
       .strict()
       .default({ warning: 0.5, critical: 0.8 }),
+    /**
+     * The running hour is judged too, against the expectation pro-rated by the elapsed share of the
+     * hour, with this stricter Poisson z (a partial hour's small counts are the classic false alarm).
+     * null: only complete hours are judged.
+     */
+    current_hour_min_z: z.number().min(0).nullable().default(3.5),
     /** Only hours completed within this many hours before the evaluation time are judged. */
     lookback_hours: z.number().int().min(1).max(48).default(24),
     /** Word for the counted thing in messages ("sales", "orders"). */
@@ -42,13 +48,17 @@ export class BaselineCheck implements CheckType<Params> {
   readonly description = 'today vs yesterday, same day last week and the weekly / monthly averages, per source and hour';
   readonly params = params;
   readonly sqlParameters = COMMON_SQL_PARAMETERS;
-  readonly replayCadenceMs = HOUR;
+  /** The running hour is judged too: replay re-evaluates every 5 minutes, like cron (live runs: every run). */
+  readonly replayCadenceMs = 5 * MINUTE;
 
   async evaluate(check: CheckDefinition<Params>, ctx: CheckContext): Promise<Evaluation> {
     const p = check.params;
     const rows = await ctx.engine.query(check.sql, commonSqlParams(ctx.at, ctx.tz));
     const points: BaselinePoint[] = [];
-    const bySource = new Map<string, { hour: number; point: BaselinePoint; verdict: ReturnType<typeof judgeBaseline> }[]>();
+    const bySource = new Map<
+      string,
+      { hour: number; point: BaselinePoint; verdict: ReturnType<typeof judgeBaseline>; evidence: Evidence; partial: boolean; elapsed: number }[]
+    >();
     let judged = 0;
     for (const row of rows) {
       for (const col of ['source', 'hour', 'today']) {
@@ -65,18 +75,25 @@ export class BaselineCheck implements CheckType<Params> {
         avgLastWeek: toNumber(row.avg_last_week),
         avgLastMonth: toNumber(row.avg_last_month),
       };
-      const verdict = judgeBaseline(input, {
-        direction: p.direction,
-        minVolume: p.min_volume,
-        minRelativeChange: p.min_relative_change,
-        minZ: p.min_z,
-        severity: p.severity,
-      });
+      const opts = { direction: p.direction, minVolume: p.min_volume, minRelativeChange: p.min_relative_change, minZ: p.min_z, severity: p.severity };
       // With no non-zero baseline (the first days of data) there is nothing to compare with.
       const hasBaseline = [input.yesterday, input.sameDayLastWeek, input.avgLastWeek, input.avgLastMonth].some((v) => v !== null && v > 0);
-      const inLookback = complete && hasBaseline && hour + HOUR > ctx.at - p.lookback_hours * HOUR;
-      const alert = inLookback && verdict.alert;
-      if (inLookback) judged++;
+      let verdict = judgeBaseline(input, opts);
+      let evidence: Evidence | null = verdict.alert ? 'enter' : null;
+      let partial = false;
+      if (!complete) {
+        if (p.current_hour_min_z === null) {
+          evidence = null;
+        } else {
+          partial = true;
+          const judged = judgeRunningHour(input, (ctx.at - hour) / HOUR, opts, p.current_hour_min_z);
+          verdict = judged.verdict;
+          evidence = judged.evidence;
+        }
+      }
+      const inLookback = hasBaseline && hour + HOUR > ctx.at - p.lookback_hours * HOUR;
+      const alert = inLookback && evidence !== null;
+      if (inLookback && (complete || partial)) judged++;
       const source = String(row.source);
       const point: BaselinePoint = {
         source,
@@ -92,7 +109,7 @@ export class BaselineCheck implements CheckType<Params> {
       points.push(point);
       let list = bySource.get(source);
       if (!list) bySource.set(source, (list = []));
-      if (alert) list.push({ hour, point, verdict });
+      if (alert) list.push({ hour, point, verdict, evidence: evidence!, partial, elapsed: Math.min(ctx.at, hour + HOUR) - hour });
     }
 
     const anomalies: Anomaly[] = [];
@@ -107,12 +124,14 @@ export class BaselineCheck implements CheckType<Params> {
       const expected = alerts.reduce((s, a) => s + (a.verdict.expected ?? 0), 0);
       const change = expected > 0 ? (observed - expected) / expected : null;
       const detail = alerts
-        .map((a) => `${hourLabel(a.hour, ctx.tz)} ${formatNumber(a.point.today ?? 0)} vs ${formatNumber(a.verdict.expected ?? 0)}`)
+        .map((a) => `${hourLabel(a.hour, ctx.tz)}${a.partial ? ` (first ${Math.round(a.elapsed / 60_000)} min)` : ''} ${formatNumber(a.point.today ?? 0)} vs ${formatNumber(a.verdict.expected ?? 0)}`)
         .join(', ');
       anomalies.push({
         key: source,
         start: toIso(first.hour),
-        end: toIso(last.hour + HOUR),
+        end: toIso(last.hour + last.elapsed),
+        // Only a running hour at the weaker (complete-hour) bar: keeps a firing alert, starts none.
+        ...(alerts.every((a) => a.evidence === 'stay') ? { evidence: 'stay' as const } : {}),
         observed,
         expected: round2(expected),
         score: change === null ? null : round2(change),
@@ -135,7 +154,7 @@ export class BaselineCheck implements CheckType<Params> {
       return { status: 'skipped', anomalies: [], metrics: { hours: 0 }, reason: 'no rows for the evaluation day' };
     }
     return {
-      status: anomalies.length ? 'alert' : 'ok',
+      status: anomalies.some((a) => a.evidence !== 'stay') ? 'alert' : 'ok',
       anomalies,
       metrics: { hours: points.length, judged, alerting_sources: anomalies.length },
       chart: { kind: 'baseline', title: `${check.name}: today vs baselines`, points, measure: `${p.unit} per hour` },

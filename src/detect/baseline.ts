@@ -2,6 +2,7 @@
  * Judge one hourly (or daily) count against its history: yesterday, the same day last week,
  * and the averages of the last week and month.
  */
+import type { Evidence } from '../types.js';
 import { median, poissonZ } from './stats.js';
 
 export interface BaselineInput {
@@ -101,4 +102,34 @@ export function judgeBaseline(input: BaselineInput, opts: BaselineOptions): Base
     severity: severityOf(observed, expected, relativeChange, opts),
     reason: kind,
   };
+}
+
+/**
+ * The running hour, `elapsed` (0–1) of the way through. Drops are judged against the expectation
+ * pro-rated by the elapsed share (sales so far vs sales normally made by now); spikes against the
+ * whole hour's expectation, since a count so far can only grow (and an export of complete hours
+ * must not look like a spike). Both need |z| ≥ strictZ, stricter than a complete hour's minZ.
+ * Evidence `stay` when only the complete-hour bar is cleared: it keeps a firing alert alive.
+ */
+export function judgeRunningHour(
+  input: BaselineInput,
+  elapsed: number,
+  opts: BaselineOptions,
+  strictZ: number,
+): { verdict: BaselineVerdict; evidence: Evidence | null } {
+  const f = Math.min(1, Math.max(0, elapsed));
+  const scale = (v: number | null) => (v === null ? null : v * f);
+  const prorated: BaselineInput = {
+    observed: input.observed,
+    yesterday: scale(input.yesterday),
+    sameDayLastWeek: scale(input.sameDayLastWeek),
+    avgLastWeek: scale(input.avgLastWeek),
+    avgLastMonth: scale(input.avgLastMonth),
+  };
+  const drop = opts.direction === 'spike' ? null : judgeBaseline(prorated, { ...opts, direction: 'drop' });
+  const spike = opts.direction === 'drop' ? null : judgeBaseline(input, { ...opts, direction: 'spike' });
+  for (const v of [drop, spike]) {
+    if (v?.alert) return { verdict: v, evidence: Math.abs(v.z ?? 0) >= strictZ ? 'enter' : 'stay' };
+  }
+  return { verdict: drop ?? spike!, evidence: null };
 }

@@ -170,7 +170,8 @@ export interface ShareChunk {
  * median of the chunks' shares, leaving out every chunk that would itself have started an alert
  * against the chunks kept before it. An incident hours long therefore does not become "normal"
  * while it lasts (a plain median over 6 hours gives way after 3), and a quiet night hour's 0 of
- * 80 weighs less than a day hour's 90 of 20,000. Returns the share and the total it rests on.
+ * 80 weighs less than a day hour's 90 of 20,000. For one direction, the latest chunk's share (when
+ * kept) bounds the result from the safe side. Returns the share and the total it rests on.
  */
 export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): { share: number; total: number; kept: number } {
   const kept: ShareChunk[] = [];
@@ -181,7 +182,16 @@ export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): {
     kept.push(c);
   }
   if (kept.length === 0) return { share: NaN, total: 0, kept: 0 };
-  return { share: median(), total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length };
+  // Shares drift with the time of day (denied rises every evening): when the latest chunk is
+  // normal, its share bounds the expectation so a lagging median does not read the drift as a rise.
+  let share = median();
+  const latest = chunks.length ? chunks[chunks.length - 1]! : undefined;
+  if (latest && kept[kept.length - 1] === latest) {
+    const s = latest.count / latest.total;
+    if (opts.direction === 'up') share = Math.max(share, s);
+    else if (opts.direction === 'down') share = Math.min(share, s);
+  }
+  return { share, total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length };
 }
 
 /**

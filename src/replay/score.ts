@@ -12,6 +12,11 @@ const incidentSchema = z.object({
   start: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO time'),
   end: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO time'),
   description: z.string().optional(),
+  /**
+   * Other keys of the same check kind that the incident drives (the approved volume falling while
+   * reversals surge): their episodes during the incident are neither detections nor false.
+   */
+  related: z.array(z.string()).optional(),
 });
 const labelsSchema = z.object({ incidents: z.array(incidentSchema) }).passthrough();
 export type Incident = z.infer<typeof incidentSchema>;
@@ -48,6 +53,8 @@ export interface IncidentScore {
   /** First matching episode's start minus the incident's start (or the replay's, if later), ms; null when missed. */
   delayMs: number | null;
   detectedBy: string[];
+  /** Episodes of the incident's own kind and key (or, without those, any matching ones): 1 is ideal. */
+  episodes: number;
 }
 
 export interface Score {
@@ -58,6 +65,10 @@ export interface Score {
   recall: number | null;
   meanDelayMs: number | null;
   meanDelayPerMinuteMs: number | null;
+  maxDelayMs: number | null;
+  maxDelayPerMinuteMs: number | null;
+  /** Mean episodes per detected incident (1 = one alert per incident). */
+  fragmentation: number | null;
 }
 
 /**
@@ -83,6 +94,8 @@ export function scoreEpisodes(
     if (e.type === 'isolation_forest') return PER_MINUTE_TYPES.has(i.kind);
     return e.type === i.kind && e.key === i.key;
   };
+  const related = (e: Episode, i: Incident): boolean =>
+    e.type === i.kind && (i.related ?? []).includes(e.key) && e.start <= Date.parse(i.end) + opts.graceMs && e.end >= Date.parse(i.start);
   const scores: IncidentScore[] = relevant.map((incident) => {
     const hits = episodes.filter((e) => matches(e, incident));
     const own = hits.filter((e) => e.type === incident.kind);
@@ -93,14 +106,16 @@ export function scoreEpisodes(
       // An incident already under way when the replay starts is timed from the replay's start.
       delayMs: first ? Math.max(0, first.start - Math.max(Date.parse(incident.start), opts.from ?? -Infinity)) : null,
       detectedBy: [...new Set(hits.map((e) => `${e.check}:${e.key}`))],
+      episodes: (own.length ? own : hits).length,
     };
   });
-  const falseEpisodes = episodes.filter((e) => !relevant.some((i) => matches(e, i)));
+  const falseEpisodes = episodes.filter((e) => !relevant.some((i) => matches(e, i) || related(e, i)));
   const trueEpisodes = episodes.length - falseEpisodes.length;
   const detected = scores.filter((s) => s.detected);
   const delays = detected.map((s) => s.delayMs!);
   const perMinute = detected.filter((s) => PER_MINUTE_TYPES.has(s.incident.kind)).map((s) => s.delayMs!);
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
   return {
     incidents: scores,
     trueEpisodes,
@@ -109,5 +124,8 @@ export function scoreEpisodes(
     recall: scores.length ? detected.length / scores.length : null,
     meanDelayMs: avg(delays),
     meanDelayPerMinuteMs: avg(perMinute),
+    maxDelayMs: max(delays),
+    maxDelayPerMinuteMs: max(perMinute),
+    fragmentation: avg(detected.map((s) => s.episodes)),
   };
 }
