@@ -99,6 +99,8 @@ export function runJson(at: number, runId: string, results: CheckResult[], notif
             score: a.score,
             severity: a.severity ?? r.severity,
             message: a.message,
+            // `stay`: keeps a firing alert alive, starts none (hysteresis, docs/detection.md).
+            ...(a.evidence ? { evidence: a.evidence } : {}),
           })),
         })),
         notifications,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectedFromBaselines, judgeBaseline, type BaselineInput, type BaselineOptions } from '../../src/detect/baseline.js';
+import { expectedFromBaselines, judgeBaseline, judgeRunningHour, type BaselineInput, type BaselineOptions } from '../../src/detect/baseline.js';
 
 const opts: BaselineOptions = {
   direction: 'drop',
@@ -133,5 +133,37 @@ describe('judgeBaseline on the whole real checkout_1 day', () => {
     }
     expect(lines).toHaveLength(24);
     expect(alerts).toEqual(['08h', '09h']);
+  });
+});
+
+describe('judgeRunningHour (the current hour, issue #11)', () => {
+  const opts = { direction: 'drop' as const, minVolume: 5, minRelativeChange: 0.5, minZ: 3, severity: { warning: 0.5, critical: 0.8 } };
+  const normal35 = { yesterday: 34, sameDayLastWeek: 36, avgLastWeek: 35, avgLastMonth: 33 };
+
+  it('a whole-hour outage of a ~35/hour source is reported by half past', () => {
+    const at15 = judgeRunningHour({ observed: 0, ...normal35 }, 0.25, opts, 3.5);
+    expect(at15.evidence).toBe('enter');
+    expect(at15.verdict.expected).toBeCloseTo(8.6, 1);
+    expect(judgeRunningHour({ observed: 0, ...normal35 }, 0.5, opts, 3.5).evidence).toBe('enter');
+  });
+
+  it('is not judged while the pro-rated expectation is small (the first minutes)', () => {
+    expect(judgeRunningHour({ observed: 0, ...normal35 }, 5 / 60, opts, 3.5).evidence).toBeNull();
+  });
+
+  it('a normal pace so far, or a complete hour exported early, is no drop', () => {
+    expect(judgeRunningHour({ observed: 16, ...normal35 }, 0.5, opts, 3.5).evidence).toBeNull();
+    expect(judgeRunningHour({ observed: 35, ...normal35 }, 0.1, { ...opts, direction: 'both' }, 3.5).evidence).toBeNull();
+  });
+
+  it('spikes are judged against the whole hour: only a count already past it is a spike', () => {
+    const both = { ...opts, direction: 'both' as const };
+    expect(judgeRunningHour({ observed: 30, ...normal35 }, 0.25, both, 3.5).evidence).toBeNull();
+    expect(judgeRunningHour({ observed: 90, ...normal35 }, 0.25, both, 3.5).evidence).toBe('enter');
+  });
+
+  it('evidence between the complete-hour bar and the stricter one is stay level', () => {
+    // 1 sale by half past vs 17.5 expected: z ≈ −5.8; 6 sales: z ≈ −3.2 (≥ 3, < 3.5).
+    expect(judgeRunningHour({ observed: 6, ...normal35 }, 0.5, opts, 3.5).evidence).toBe('stay');
   });
 });

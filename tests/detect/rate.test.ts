@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { judgeRate, judgeVolume, rateAlertShare, smoothedShare, type RateOptions } from '../../src/detect/rate.js';
+import { judgeRate, judgeVolume, normalShare, rateAlertShare, smoothedShare, type RateOptions } from '../../src/detect/rate.js';
 
 const up: RateOptions = { direction: 'up', minCount: 10, zThreshold: 5, minRatio: 2 };
 
@@ -152,5 +152,80 @@ describe('judgeRate over the real transactions_1 day (5-minute windows vs traili
     expect(reversed.length).toBeGreaterThan(3);
     expect(alertingWindows('denied')).toEqual([]);
     expect(alertingWindows('failed')).toEqual([]);
+  });
+});
+
+describe('relative floors and hysteresis (issue #11)', () => {
+  const rule: RateOptions = {
+    direction: 'up',
+    minCount: 0,
+    zThreshold: 5,
+    minRatio: 3,
+    minExcess: 10,
+    stay: { zThreshold: 2, minExcess: 5, minRatio: 2 },
+  };
+
+  it('a rise from 0.1 % to 1.5 % of 2,500 transactions alerts though it is far below 2 %', () => {
+    const v = judgeRate({ count: 38, total: 2500, baselineCount: 100, baselineTotal: 100_000 }, rule);
+    expect(v.alert).toBe(true);
+    expect(v.evidence).toBe('enter');
+    expect(v.excess).toBeGreaterThan(30);
+  });
+
+  it('2 failures in a quiet night window do not alert: the excess over normal is too small', () => {
+    const v = judgeRate({ count: 2, total: 60, baselineCount: 10, baselineTotal: 10_000 }, rule);
+    expect(v.z).toBeGreaterThan(5);
+    expect(v.alert).toBe(false);
+    expect(v.evidence).toBeNull();
+    expect(v.reason).toBe('excess below min excess');
+  });
+
+  it('moderate evidence is stay level: it keeps a firing alert but does not start one', () => {
+    // 0.5 % of 2,500 vs a normal 0.1 %: z ≈ 5.6 but only 10 extra and 5× normal: enter; 0.4 %: stay.
+    const stay = judgeRate({ count: 10, total: 2500, baselineCount: 100, baselineTotal: 100_000 }, { ...rule, minExcess: 12 });
+    expect(stay.alert).toBe(false);
+    expect(stay.evidence).toBe('stay');
+    const gone = judgeRate({ count: 4, total: 2500, baselineCount: 100, baselineTotal: 100_000 }, rule);
+    expect(gone.evidence).toBeNull();
+  });
+
+  it('a near-empty window in an outage keeps a firing alert (stay), a quiet night does not', () => {
+    const outage = judgeRate({ count: 0, total: 6, baselineCount: 50, baselineTotal: 10_000, expectedTotal: 1800 }, rule);
+    expect(outage.evidence).toBe('stay');
+    expect(outage.reason).toMatch(/too little data/);
+    // At night the status could not show the stay excess even at normal volume: nothing to keep.
+    const night = judgeRate({ count: 0, total: 6, baselineCount: 50, baselineTotal: 10_000, expectedTotal: 100 }, rule);
+    expect(night.evidence).toBeNull();
+  });
+
+  it('volume: enters below half of normal, stays below three quarters', () => {
+    const opts = { minExpected: 100, maxDropRatio: 0.5, zThreshold: 5, stay: { maxDropRatio: 0.75, zThreshold: 2 } };
+    expect(judgeVolume({ observed: 400, expected: 1500 }, opts).evidence).toBe('enter');
+    expect(judgeVolume({ observed: 1000, expected: 1500 }, opts).evidence).toBe('stay');
+    expect(judgeVolume({ observed: 1300, expected: 1500 }, opts).evidence).toBeNull();
+  });
+});
+
+describe('normalShare', () => {
+  const rule: RateOptions = { direction: 'up', minCount: 0, zThreshold: 5, minRatio: 3, minExcess: 10 };
+  const hour = (share: number, total = 20_000) => ({ count: Math.round(share * total), total });
+
+  it('leaves out the hours of an incident still under way, even when they are half the trailing period', () => {
+    const chunks = [hour(0.005), hour(0.0045), hour(0.005), hour(0.19), hour(0.2), hour(0.21)];
+    const n = normalShare(chunks, rule);
+    expect(n.kept).toBe(3);
+    expect(n.share).toBeCloseTo(0.005, 4);
+  });
+
+  it('weights hours by volume and does not let a sparse night hour anchor normal at 0', () => {
+    const chunks = [{ count: 0, total: 300 }, hour(0.006, 2000), hour(0.005, 12_000), hour(0.006, 20_000)];
+    const n = normalShare(chunks, rule);
+    expect(n.kept).toBe(4);
+    expect(n.share).toBeGreaterThan(0.004);
+  });
+
+  it('bounds the expectation by the latest hour when shares drift up through the day', () => {
+    const chunks = [hour(0.09), hour(0.095), hour(0.1), hour(0.11), hour(0.125), hour(0.14, 8000)];
+    expect(normalShare(chunks, { ...rule, minRatio: 1.6 }).share).toBeCloseTo(0.14, 3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialZ, mad, mean, median, poissonZ, quantile } from '../../src/detect/stats.js';
+import { binomialZ, mad, mean, median, poissonZ, quantile, weightedMedian } from '../../src/detect/stats.js';
 
 describe('median / mean / quantile / mad', () => {
   it('median of odd and even counts, unsorted input untouched', () => {
@@ -81,3 +81,17 @@ describe('binomialZ', () => {
   });
 });
 
+
+describe('weightedMedian', () => {
+  it('is the value where half the weight is reached; equal weights give the median', () => {
+    expect(weightedMedian([3, 1, 2], [1, 1, 1])).toBe(2);
+    expect(weightedMedian([1, 2, 3, 4], [1, 1, 1, 1])).toBe(2.5);
+    expect(weightedMedian([0, 0.005, 0.19], [80, 20_000, 19_000])).toBe(0.005);
+    expect(weightedMedian([0, 0.005, 0.19], [80, 19_000, 20_000])).toBe(0.19);
+  });
+  it('ignores zero weights and non-finite values; NaN when nothing is left', () => {
+    expect(weightedMedian([5, 1, NaN], [0, 2, 3])).toBe(1);
+    expect(Number.isNaN(weightedMedian([], []))).toBe(true);
+    expect(() => weightedMedian([1], [])).toThrow(RangeError);
+  });
+});
