@@ -1,6 +1,7 @@
 import { BaselineCheck } from './baseline.js';
 import type { CheckType } from './check-type.js';
 import { IsolationForestCheck } from './isolation-forest.js';
+import { MetricCheck } from './metric.js';
 import { QueryEmptyCheck } from './query-empty.js';
 import { StatusRateCheck } from './status-rate.js';
 import { ThresholdCheck } from './threshold.js';
@@ -14,6 +15,7 @@ export function checkTypes(): ReadonlyMap<string, CheckType<unknown>> {
     new BaselineCheck(),
     new StatusRateCheck(),
     new IsolationForestCheck(),
+    new MetricCheck(),
   ] as unknown as CheckType<unknown>[];
   return new Map(types.map((t) => [t.type, t]));
 }
