@@ -50,7 +50,7 @@ describe('checks file validation (exit 78, naming file, line, check and key)', (
     const cfg = configIn(ws.dir, `checks:\n  - name: c3\n    type: zscore\n    description: d\n    sql: SELECT 1\n`);
     const r = await ws.cli('run', '--config', cfg);
     expect(r.code).toBe(78);
-    expect(r.stderr).toMatch(/check "c3": type: unknown check type "zscore" \(known: query_empty, threshold, baseline, status_rate, isolation_forest\)/);
+    expect(r.stderr).toMatch(/check "c3": type: unknown check type "zscore" \(known: query_empty, threshold, baseline, status_rate, isolation_forest, metric\)/);
   });
 
   it('a missing SQL file', async () => {
