@@ -11,7 +11,7 @@
  *   BENCH_DIR (data/bench)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
@@ -82,7 +82,7 @@ async function multiply(url: string, factor: number): Promise<{ seconds: number;
   const engine = ClickHouseEngine.open(target, { user: process.env.CLICKHOUSE_USER ?? 'default', password: process.env.CLICKHOUSE_PASSWORD ?? '' });
   const db = target.database;
   const started = performance.now();
-  const [span] = await engine.query(`SELECT (toUInt32(max(created_date)) - toUInt32(min(created_date))) DIV 86400 + 1 AS days, max(id) AS maxId FROM ${db}.transactions`);
+  const [span] = await engine.query(`SELECT intDiv(toUInt32(max(created_date)) - toUInt32(min(created_date)), 86400) + 1 AS days, max(id) AS maxId FROM ${db}.transactions`);
   const [ordersMax] = await engine.query(`SELECT max(id) AS maxId FROM ${db}.orders`);
   const days = Number(span!.days);
   const shift = `toIntervalDay(k * ${days})`;
@@ -113,22 +113,31 @@ export async function benchClickHouse(dir: string): Promise<void> {
     console.error('bench: clickhouse-server is not installed: apt-get install clickhouse-server clickhouse-client');
     process.exit(66);
   }
-  const sizes = (process.env.BENCH_CH_ROWS ?? '1000000,10000000,100000000').split(',').map(Number);
+  const sizes = (process.env.BENCH_CH_ROWS ?? '1000000,10000000,100000000').split(',').map(Number).filter((n) => n > 0);
   const csvSizes = sizes.filter((n) => n <= 10_000_000);
   const cluster = await startCluster({ shards: 2, timeoutMs: 60_000 });
   const rows: Row[] = [];
   try {
     const version = await fetch(`http://127.0.0.1:${cluster.servers[0]!.http}/?query=SELECT%20version()`).then((r) => r.text());
     console.log(`== ClickHouse ${version.trim()} (two local clickhouse-server processes), node ${process.version}; sizes ${sizes.map(fmt).join(', ')}`);
-    let largest: { rows: number; at: number; dir: string } | undefined;
-    for (const n of csvSizes) {
+    await benchSink(cluster.singleUrl('bench_sink'), cluster.servers[0]!.process.pid!);
+    /** Generates (or reuses, when BENCH_DIR already holds it) the CSV set of `n` transactions. */
+    const dataset = async (n: number): Promise<{ rows: number; at: number; dir: string }> => {
       const runDir = join(dir, `ch-${n}`);
       const dataDir = join(runDir, 'data');
-      mkdirSync(dataDir, { recursive: true });
-      const g0 = performance.now();
-      const manifest = await generateDemo({ outDir: dataDir, rows: n });
-      console.log(`generated ${fmt(n)} transactions in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
-      const at = Math.floor((Date.parse(manifest.period.to) - DAY / 2) / 3_600_000) * 3_600_000;
+      const manifestPath = join(dataDir, 'incidents.json');
+      if (!existsSync(manifestPath)) {
+        mkdirSync(dataDir, { recursive: true });
+        const g0 = performance.now();
+        await generateDemo({ outDir: dataDir, rows: n });
+        console.log(`generated ${fmt(n)} transactions in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+      }
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { period: { to: string } };
+      return { rows: n, dir: runDir, at: Math.floor((Date.parse(manifest.period.to) - DAY / 2) / 3_600_000) * 3_600_000 };
+    };
+    for (const n of csvSizes) {
+      const { at, dir: runDir } = await dataset(n);
+      const dataDir = join(runDir, 'data');
       for (const [engine, db] of [
         ['sqlite', join(runDir, 'anomaly.db')],
         ['clickhouse', cluster.singleUrl(`bench_${n}`)],
@@ -138,8 +147,9 @@ export async function benchClickHouse(dir: string): Promise<void> {
         rows.push(r);
         print(r);
       }
-      largest = { rows: n, at, dir: runDir };
     }
+    const base = sizes.some((n) => n > 10_000_000) ? await dataset(10_000_000) : undefined;
+    const largest = base;
     for (const n of sizes.filter((s) => s > 10_000_000)) {
       if (!largest) break;
       const factor = Math.round(n / largest.rows);
@@ -164,6 +174,58 @@ export async function benchClickHouse(dir: string): Promise<void> {
   for (const r of rows) {
     console.log(`| ${fmt(r.rows)} | ${r.engine} | ${r.loadRowsPerSec ? fmt(r.loadRowsPerSec) : r.loadNote ?? '—'} | ${fmt(r.runMs)} ms | ${r.replayMsPerStep.toFixed(1)} ms |`);
   }
+}
+
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The ClickHouse sink alone: 1 M converted transactions rows (no CSV parsing) into a MergeTree
+ * table, with the CPU seconds of this process and of the server, which on a shared machine say
+ * more than the wall time.
+ */
+async function benchSink(url: string, serverPid: number): Promise<void> {
+  const { ClickHouseSink } = await import('../src/ingest/clickhouse-sink.js');
+  const { TRANSACTIONS } = await import('../src/ingest/tables.js');
+  const { createStatement } = await import('../src/db/clickhouse-layout.js');
+  const target = parseClickHouseUrl(url);
+  const engine = ClickHouseEngine.open(target, { user: 'default', password: '' });
+  await engine.exec(`CREATE DATABASE IF NOT EXISTS ${target.database}`);
+  await engine.exec(`DROP TABLE IF EXISTS ${target.database}.sink`);
+  await engine.exec(createStatement('transactions', `${target.database}.sink`));
+  const n = 1_000_000;
+  const batch = 200;
+  const w = 5;
+  const values: unknown[] = new Array(batch * w);
+  const lines = new Int32Array(batch);
+  const sink = new ClickHouseSink(engine.client, `${target.database}.sink`, TRANSACTIONS, 'bench');
+  const server0 = processCpuSeconds(serverPid);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) {
+    for (let r = 0; r < batch; r++) {
+      const id = i + r + 1;
+      values.splice(r * w, w, id, `2026-01-${String(1 + (id % 28)).padStart(2, '0')} 12:34:56`, id % 4, id >> 1, id % 2);
+      lines[r] = id + 1;
+    }
+    sink.insert(values, batch, lines, 0);
+  }
+  await sink.finish();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const nodeCpu = (cpu.user + cpu.system) / 1e6;
+  const serverCpu = processCpuSeconds(serverPid) - server0;
+  await engine.close();
+  console.log(
+    `sink alone: ${fmt(n)} rows in ${wall.toFixed(1)} s wall (${fmt(n / wall)} rows/s); CPU: node ${nodeCpu.toFixed(2)} s + server ${serverCpu.toFixed(2)} s = ${fmt(n / (nodeCpu + serverCpu))} rows per CPU-second`,
+  );
 }
 
 function print(r: Row): void {
