@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { prepareChecks } from '../src/checks/prepare.js';
-import { ClickHouseEngine } from '../src/db/clickhouse-engine.js';
+import { ClickHouseEngine, connectClient } from '../src/db/clickhouse-engine.js';
 import { parseClickHouseUrl } from '../src/db/clickhouse-url.js';
 import { silentLogger } from '../src/log.js';
 import { replay } from '../src/replay/replay.js';
@@ -88,7 +88,7 @@ async function multiply(url: string, factor: number): Promise<{ seconds: number;
   const shift = `toIntervalDay(k * ${days})`;
   const txOffset = Number(span!.maxId) + 1;
   const orderOffset = Number(ordersMax!.maxId) + 1;
-  const copies = `ARRAY JOIN range(1, ${factor}) AS k`;
+  const copies = `ARRAY JOIN arrayMap(x -> x + 1, range(${factor - 1})) AS k`; // range(from, to) is newer than 18.16
   // On a cluster the tables are Distributed: the rows reach the shards before each INSERT returns.
   const settings = { insert_distributed_sync: 1 as const };
   await engine.exec(
@@ -196,7 +196,8 @@ async function benchSink(url: string, serverPid: number): Promise<void> {
   const { TRANSACTIONS } = await import('../src/ingest/tables.js');
   const { createStatement } = await import('../src/db/clickhouse-layout.js');
   const target = parseClickHouseUrl(url);
-  const engine = ClickHouseEngine.open(target, { user: 'default', password: '' });
+  // Connected to `default`: the database is created here.
+  const engine = new ClickHouseEngine(connectClient(target, { user: 'default', password: '' }, target.hosts[0], 'default'), target);
   await engine.exec(`CREATE DATABASE IF NOT EXISTS ${target.database}`);
   await engine.exec(`DROP TABLE IF EXISTS ${target.database}.sink`);
   await engine.exec(createStatement('transactions', `${target.database}.sink`));
