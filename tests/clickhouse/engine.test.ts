@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster } from '../../scripts/bench-clickhouse-servers.js';
 import type { LocalCluster } from '../../scripts/bench-clickhouse-servers.js';
@@ -131,7 +131,8 @@ describeClickHouse('ClickHouse engine', () => {
     expect(ok.stdout).toMatch(/✓ checks file: .*7 checks, all SQL prepares/);
 
     const config = join(ws.dir, 'broken.yaml');
-    writeFileSync(config, readFileSync(join(REPO, 'anomaly.config.yaml'), 'utf8').replaceAll('sql_file: checks/', `sql_file: ${REPO}/checks/`).replace(
+    cpSync(join(REPO, 'checks'), join(ws.dir, 'checks'), { recursive: true }); // twins included
+    writeFileSync(config, readFileSync(join(REPO, 'anomaly.config.yaml'), 'utf8').replace(
       /sql_file: \S+orders_hourly\.sql/,
       'sql: "SELECT created_date AS hour, nope FROM orders WHERE created_date < :at"',
     ));
