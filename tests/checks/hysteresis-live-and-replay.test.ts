@@ -58,7 +58,7 @@ describe('replay applies the same rule to its episodes', () => {
         return { status: 'alert', anomalies: [anomaly('failed', evidence === 'stay' ? { evidence } : {})], metrics: {} };
       },
     };
-    const check = { name: 'rates', type: 'scripted', params: {} } as unknown as CheckDefinition;
+    const check = { name: 'rates', type: 'scripted', sql: 'SELECT 1', sqlSource: 'inline sql', params: {} } as unknown as CheckDefinition;
     const r = await replay({
       from,
       to: from + (SCRIPT.length - 1) * MINUTE,
