@@ -361,7 +361,7 @@ Examples:
     .command('report')
     .description('write a self-contained HTML report: latest run (or --at), a card per check with chart, anomalies and history')
     .option('--at <time>', 'evaluate the checks as of this time instead of showing the latest recorded run')
-    .option('--out <file>', 'where to write the page', 'reports/report.html')
+    .option('--out <file>', 'where to write the page (default: reports/report.html in the project folder)')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--db <path>', 'data database (default: ANOMALY_DB or data/anomaly.db)')
     .addHelpText('after', examples([

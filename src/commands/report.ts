@@ -27,7 +27,8 @@ interface ResultRow {
  * the check's recent history from check_results.
  */
 export async function reportCommand(ctx: CommandContext, opts: { at?: string; out?: string; config?: string; db?: string }): Promise<number> {
-  const outPath = resolve(opts.out ?? 'reports/report.html');
+  // An explicit --out is the user's path (relative to where they are); the default lives in the project folder.
+  const outPath = opts.out !== undefined ? resolve(opts.out) : resolve(ctx.env.ANOMALY_HOME ?? '.', 'reports/report.html');
   const statePath = resolve(ctx.env.ANOMALY_STATE_DB);
   const history: Record<string, { at: string; status: CheckResult['status']; anomalies: number }[]> = {};
   let results: CheckResult[] | undefined;

@@ -102,6 +102,10 @@ describe('the built CLI started from another directory', () => {
     expect(run.status, run.stderr).not.toBe(78);
     expect(run.stdout).toMatch(/unfinished_orders/);
     expect(readdirSync(join(dir, 'logs'))).toContain('anomaly.log');
+    // The report's default place is the project's reports/ folder, not the current directory.
+    const report = cli(cwd, ['report', '--at', '2023-05-16T12:00:00Z'], { ANOMALY_HOME: dir });
+    expect(report.status, report.stderr).toBe(0);
+    expect(existsSync(join(dir, 'reports/report.html'))).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
   });
 
