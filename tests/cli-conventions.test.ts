@@ -228,9 +228,9 @@ describe('run --json', () => {
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc.schemaVersion).toBe(1);
-    expect(doc.summary).toEqual({ checks: 2, byStatus: { ok: 0, alert: 1, error: 1, skipped: 0 }, anomalies: 3, exitCode: 2 });
+    expect(doc.summary).toEqual({ checks: 2, byStatus: { ok: 0, alert: 1, error: 1, skipped: 0 }, anomalies: 4, exitCode: 2 }); // 3 merchants + the orders being stale
     const fingerprints = doc.checks[0].anomalies.map((a: { fingerprint: string }) => a.fingerprint);
-    expect(fingerprints).toEqual(['old_orders:merchant 2', 'old_orders:merchant 1', 'old_orders:merchant 3']);
+    expect(fingerprints).toEqual(['old_orders:stale', 'old_orders:merchant 2', 'old_orders:merchant 1', 'old_orders:merchant 3']);
     // The string is accepted by snooze as is.
     const s = await ws.cli('snooze', fingerprints[0], '--for', '1h', '--author', 'ana');
     expect(s.code, s.stderr).toBe(0);

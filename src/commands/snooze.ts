@@ -26,7 +26,7 @@ function knownFingerprints(store: StateStore): Set<string> {
   const found = new Set((store.db.prepare(`SELECT fingerprint FROM alerts`).all() as { fingerprint: string }[]).map((r) => r.fingerprint));
   const latest = store.db
     .prepare(
-      `SELECT check_name, anomalies_json FROM check_results
+      `SELECT check_name, anomalies_json FROM check_results_full
        WHERE run_id = (SELECT run_id FROM check_runs ORDER BY at DESC, started_at DESC LIMIT 1)`,
     )
     .all() as { check_name: string; anomalies_json: string }[];
