@@ -21,6 +21,7 @@ import { StateStore } from '../src/alerts/store.js';
 import { newRunId, recordRun } from '../src/alerts/runs.js';
 import { planNotifications } from '../src/alerts/plan.js';
 import { bytesOnDisk, pruneAfterRun, spaceOf } from '../src/alerts/retention.js';
+import { alertPolicies } from '../src/checks/alert-policies.js';
 import { prepareChecks } from '../src/checks/prepare.js';
 import { evaluateChecks } from '../src/checks/run-checks.js';
 import { silentLogger } from '../src/log.js';
@@ -84,20 +85,7 @@ mkdirSync(dirname(statePath), { recursive: true });
 const store = StateStore.open(statePath);
 // Sizes do not depend on fsync; without it the simulation takes minutes, not an hour.
 store.db.pragma('synchronous = OFF');
-const policies = new Map(
-  prepared.checks.map((c) => [
-    c.name,
-    {
-      check: c.name,
-      description: c.description,
-      severity: c.severity,
-      repeatIntervalMs: c.repeatIntervalMs,
-      resolveAfter: c.resolveAfter,
-      slack: { enabled: c.slack.enabled, channel: c.slack.channel, criticalSeparately: c.slack.criticalSeparately },
-      sheetTab: c.sheet,
-    },
-  ]),
-);
+const policies = alertPolicies(prepared.checks);
 const markSent = store.db.prepare(`UPDATE outbox SET status = 'sent', attempts = 1, sent_at = ?, receipt_json = ? WHERE id = ?`);
 const setTs = store.db.prepare(`UPDATE slack_messages SET ts = ? WHERE outbox_id = ?`);
 const setAlertTs = store.db.prepare(`UPDATE alerts SET slack_channel = 'C0SIM', slack_ts = ? WHERE digest_outbox_id = ?`);

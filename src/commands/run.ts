@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { StateStore } from '../alerts/store.js';
 import type { CheckDefinition } from '../checks/check-type.js';
+import { alertPolicies } from '../checks/alert-policies.js';
 import { prepareChecks } from '../checks/prepare.js';
 import { staleNotice } from '../checks/freshness.js';
 import { evaluateChecks } from '../checks/run-checks.js';
@@ -112,20 +113,7 @@ async function notify(
   const off = [...notifiers.missing];
   if (notifiers.slack && !slackChannel) off.push('Slack: SLACK_ALERT_CHANNEL_ID unset');
 
-  const policies = new Map(
-    checks.map((c) => [
-      c.name,
-      {
-        check: c.name,
-        description: c.description,
-        severity: c.severity,
-        repeatIntervalMs: c.repeatIntervalMs,
-        resolveAfter: c.resolveAfter,
-        slack: { enabled: c.slack.enabled, channel: c.slack.channel, criticalSeparately: c.slack.criticalSeparately },
-        sheetTab: c.sheet,
-      },
-    ]),
-  );
+  const policies = alertPolicies(checks);
 
   // Charts are rendered only when Slack will carry them (rendering loads vega and resvg).
   let charts: Map<string, string> | undefined;

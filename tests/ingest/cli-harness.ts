@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,4 +61,17 @@ export function dumpAll(dbPath: string): Record<string, unknown[]> {
       .sort();
   }
   return out;
+}
+
+/** Whether the CLI is built (`npm run build`; the pretest script builds): signal tests spawn it. */
+export const REPO = new URL('../../', import.meta.url).pathname;
+export const built = existsSync(new URL('../../dist/src/commands/init-db.js', import.meta.url));
+
+/** Polls `cond` until it holds; throws after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, everyMs = 10): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

@@ -3,23 +3,13 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTransactionsCsv } from '../../scripts/bench-init-db.js';
-import { FIXTURES, query, runInitDb, sha256, tempDir } from './cli-harness.js';
+import { built, FIXTURES, REPO, query, runInitDb, sha256, tempDir, waitFor } from './cli-harness.js';
 
 /**
  * kill -9 in the middle of a big load: the previous database must still open with its old rows, and
  * the next init-db must succeed (taking over the dead run's lock, removing its temp file and saying so).
  * Runs the built CLI (`npm run build`; the pretest script builds).
  */
-const repo = new URL('../../', import.meta.url).pathname;
-const built = existsSync(join(repo, 'dist/src/commands/init-db.js'));
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('init-db killed mid-load', () => {
   it.runIf(built)('leaves the previous database usable and the next run succeeds', async () => {
@@ -32,7 +22,7 @@ describe('init-db killed mid-load', () => {
     const big = join(dir, 'big');
     mkdirSync(big);
     await writeTransactionsCsv(join(big, 'transactions.csv'), 1_500_000);
-    const child = spawn(process.execPath, [join(repo, 'bin/anomaly.js'), 'init-db', '--data-dir', big, '--db', db], {
+    const child = spawn(process.execPath, [join(REPO, 'bin/anomaly.js'), 'init-db', '--data-dir', big, '--db', db], {
       env: { ...process.env, ANOMALY_LOG_DIR: join(dir, 'logs') },
       stdio: 'ignore',
     });

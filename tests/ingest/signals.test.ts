@@ -3,23 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTransactionsCsv } from '../../scripts/bench-init-db.js';
-import { FIXTURES, query, runInitDb, sha256, tempDir } from './cli-harness.js';
+import { built, FIXTURES, REPO, query, runInitDb, sha256, tempDir, waitFor } from './cli-harness.js';
 
 /**
  * SIGINT / SIGTERM in the middle of a load: the built CLI (`npm run build`) removes its temp file
  * and its lock, says so, and exits 130 / 143; the previous database is untouched and the next run
  * finds nothing stale. The signal is sent once rows are flowing into the temp database.
  */
-const repo = new URL('../../', import.meta.url).pathname;
-const built = existsSync(join(repo, 'dist/src/commands/init-db.js'));
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.runIf(built)('init-db interrupted by a signal', () => {
   let big = '';
@@ -39,7 +29,7 @@ describe.runIf(built)('init-db interrupted by a signal', () => {
     expect(first.code).toBe(0);
     const before = sha256(db);
 
-    const child = spawn(process.execPath, [join(repo, 'bin/anomaly.js'), 'init-db', '--data-dir', big, '--db', db, '--date', '2023-05-01'], {
+    const child = spawn(process.execPath, [join(REPO, 'bin/anomaly.js'), 'init-db', '--data-dir', big, '--db', db, '--date', '2023-05-01'], {
       env: { ...process.env, ANOMALY_LOG_DIR: join(dir, 'logs'), ANOMALY_TZ: 'UTC' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
