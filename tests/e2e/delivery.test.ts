@@ -80,7 +80,8 @@ describe('delivery never loses or repeats an alert', () => {
       GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
       ANOMALY_NOTIFY_ATTEMPTS: '2',
       ANOMALY_NOTIFY_BACKOFF_MS: '10',
-      ANOMALY_NOTIFY_TIMEOUT_MS: '500',
+      // No scenario here waits on a timeout: a generous one keeps a busy machine from causing retries.
+      ANOMALY_NOTIFY_TIMEOUT_MS: '5000',
       ANOMALY_LOG_LEVEL: 'debug',
     });
     ws.put(join(SHARED, 'cloudwalk/checkout_1.csv'), 'checkout/checkout_1.csv');
