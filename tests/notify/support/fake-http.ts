@@ -88,7 +88,13 @@ export class FakeHttpServer {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      // The client went away (killed, timed out) before its request arrived whole: like a real
+      // server, nothing of it takes effect.
+      return;
+    }
     const body = Buffer.concat(chunks);
     const route = this.routeOf(req);
     this.requests.push({
