@@ -6,7 +6,7 @@ import { acquireLock } from '../lock.js';
 import { readSqlFile } from '../sql-file.js';
 import { toDbTime } from '../time.js';
 import { buildDatabase, datesFor, removeStaleTemps } from './build-db.js';
-import type { LoadedFile } from './build-db.js';
+import type { BuildOptions, LoadedFile } from './build-db.js';
 import type { InputFile } from './inputs.js';
 import { loadFile } from './load-file.js';
 import { ProgressBar } from './progress.js';
@@ -24,15 +24,8 @@ import type { TableSpec } from './tables.js';
  * cost is that of the new rows plus index look-ups, whatever the size of the history.
  */
 
-export interface AppendOptions {
-  files: InputFile[];
-  dbPath: string;
-  /** Day of date-less times in files that are not dated (`--date`). */
-  day: string;
-  tz: string;
-  now: () => number;
-  progress?: { write: (text: string) => void; enabled: boolean };
-}
+/** What a full build takes, less the signal hook: an append holds no temp file to clean up. */
+export type AppendOptions = Pick<BuildOptions, 'files' | 'dbPath' | 'day' | 'tz' | 'now' | 'progress'>;
 
 export interface AppendedFile extends LoadedFile {
   /** Stored rows the file's rows replaced (deleted by the table's merge rule). */
