@@ -1,5 +1,5 @@
 import type { Anomaly, CheckResult, Severity } from '../types.js';
-import { firesWith } from '../detect/hysteresis.js';
+import { firesWith, resolvesAt } from '../detect/hysteresis.js';
 import type { DigestAlert, Notification } from '../notify/types.js';
 import { escapeMrkdwn } from '../notify/slack/format.js';
 import { fromDbTime, toDbTime, toIso } from '../time.js';
@@ -187,7 +187,7 @@ function plan(store: StateStore, input: PlanInput): PlanSummary {
     for (const row of firingOfCheck.all(result.check) as AlertRow[]) {
       if (seen.has(row.fingerprint)) continue;
       countClean.run(row.fingerprint);
-      if (row.clean_runs + 1 < policy.resolveAfter) continue;
+      if (!resolvesAt(input.at, fromDbTime(row.last_seen), row.clean_runs + 1, policy)) continue;
       resolve.run(atDb, row.fingerprint);
       summary.resolved.push(row.fingerprint);
       if (slack && row.digest_outbox_id !== null && digestCanBeEdited(store, row.digest_outbox_id)) {

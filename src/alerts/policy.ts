@@ -10,6 +10,8 @@ export interface AlertPolicy {
   repeatIntervalMs: number;
   /** Consecutive clean evaluations before a firing alert is resolved (default 1). */
   resolveAfter: number;
+  /** …and only once the alert has been clean this long (`keep_firing_for`, default 0). */
+  keepFiringForMs?: number;
   slack: { enabled: boolean; channel?: string; criticalSeparately?: boolean };
   sheetTab?: string;
 }

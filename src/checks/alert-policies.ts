@@ -12,6 +12,7 @@ export function alertPolicies(checks: readonly CheckDefinition[]): Map<string, A
         severity: c.severity,
         repeatIntervalMs: c.repeatIntervalMs,
         resolveAfter: c.resolveAfter,
+        keepFiringForMs: c.keepFiringForMs ?? 0,
         slack: { enabled: c.slack.enabled, channel: c.slack.channel, criticalSeparately: c.slack.criticalSeparately },
         sheetTab: c.sheet,
       },

@@ -18,6 +18,8 @@ export interface CheckDefinition<P = unknown> {
   sheet?: string;
   repeatIntervalMs: number;
   resolveAfter: number;
+  /** A firing alert resolves only once the check has been clean this long (`keep_firing_for`; 0 or absent: at once). */
+  keepFiringForMs?: number;
   enabled: boolean;
   /** A source whose newest row is older than this (at the evaluation time) makes the check stale. */
   maxStalenessMs?: number;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatNumber, formatPercent, formatTimeRange, formatZ } from '../detect/format.js';
-import { judgeRate, judgeVolume, normalShare, rateAlertShare } from '../detect/rate.js';
+import { dispersionFactor, judgeRate, judgeVolume, normalShare, rateAlertShare } from '../detect/rate.js';
 import { evidenceLevel } from '../detect/hysteresis.js';
 import { median, weightedMedian } from '../detect/stats.js';
 import { parseDuration, toIso, DAY, HOUR, MINUTE } from '../time.js';
@@ -169,6 +169,19 @@ export class StatusRateCheck implements CheckType<Params> {
       });
     }
 
+    // The baseline chunks cut into pieces as long as the window, for the overdispersion of each
+    // status at the scale judged (see dispersionFactor).
+    const piecesOf = new Map<Chunk, ReturnType<typeof series.sum>[]>();
+    const pieces = (c: Chunk) => {
+      let list = piecesOf.get(c);
+      if (!list) {
+        list = [];
+        for (let t = c.from; t + windowMs <= c.to; t += windowMs) list.push(series.sum(t, t + windowMs));
+        piecesOf.set(c, list);
+      }
+      return list;
+    };
+
     for (const [status, partial] of Object.entries(p.statuses)) {
       const rule: Rule = statusRule.parse(partial);
       const opts = {
@@ -188,16 +201,23 @@ export class StatusRateCheck implements CheckType<Params> {
       const expectedShare = normal.share;
       const baselineTotal = normal.total;
       const count = win.byStatus.get(status) ?? 0;
+      // Overdispersion from the baseline chunks the normal share rests on (incident hours left out).
+      const baseChunks = 'keptIndices' in normal ? normal.keptIndices.map((i) => [...trailing].reverse()[i]!.c) : usable.map(({ c }) => c);
+      const dispersion = dispersionFactor(
+        baseChunks.map((c) => pieces(c).map((x) => ({ count: x.byStatus.get(status) ?? 0, total: x.total }))),
+        expectedShare,
+      );
       const verdict = judgeRate(
-        { count, total: win.total, baselineCount: expectedShare * baselineTotal, baselineTotal, expectedTotal: expectedPerMinute * win.minutes },
+        { count, total: win.total, baselineCount: expectedShare * baselineTotal, baselineTotal, expectedTotal: expectedPerMinute * win.minutes, dispersion },
         opts,
       );
+      metrics[`${status}_dispersion`] = Math.round(dispersion * 100) / 100;
       metrics[`${status}_share`] = round4(verdict.share);
       metrics[`${status}_expected_share`] = round4(verdict.expectedShare);
       metrics[`${status}_z`] = Math.round(verdict.z * 10) / 10;
       // The band reaches up to the lowest share that would start an alert over this window.
       const excessShare = win.total > 0 ? verdict.expectedShare + rule.min_excess / win.total : 1;
-      const upper = Math.max(rateAlertShare(verdict.expectedShare, win.total, rule.z, rule.min_ratio), excessShare, rule.min_share);
+      const upper = Math.max(rateAlertShare(verdict.expectedShare, win.total, rule.z * Math.sqrt(dispersion), rule.min_ratio), excessShare, rule.min_share);
       bands.push({ status, expected: verdict.expectedShare, upper: Math.min(1, upper) });
       if (verdict.evidence === null || (verdict.evidence === 'enter' && verdict.share < rule.min_share)) continue;
       const severity: Severity = rule.severity ?? (verdict.z >= 2 * rule.z && verdict.share >= 5 * verdict.expectedShare ? 'critical' : check.severity);

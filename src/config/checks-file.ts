@@ -33,6 +33,8 @@ const defaultsSchema = z
     severity: z.enum(SEVERITIES).default('warning'),
     repeat_interval: duration.default('4h'),
     resolve_after: z.number().int().min(1).default(1),
+    /** A firing alert resolves only once its check has been clean for this long (0: at once). */
+    keep_firing_for: duration.default('0m'),
     slack: slackSchema.default({ enabled: true, critical_separately: false }),
     /** A source whose newest row (at or before the run's time) is older than this makes its checks report `stale`. */
     max_staleness: positiveDuration.default('6h'),
@@ -54,6 +56,7 @@ const checkSchema = z
     sheet: z.string().min(1).max(100).optional(),
     repeat_interval: duration.optional(),
     resolve_after: z.number().int().min(1).optional(),
+    keep_firing_for: duration.optional(),
     enabled: z.boolean().default(true),
     max_staleness: positiveDuration.optional(),
     /** The table(s) the check reads and their time column; `false` turns the stale-data check off. */
@@ -68,6 +71,7 @@ const fileSchema = z
       severity: 'warning',
       repeat_interval: '4h',
       resolve_after: 1,
+      keep_firing_for: '0m',
       slack: { enabled: true, critical_separately: false },
       max_staleness: '6h',
       retention: '30d',
@@ -202,6 +206,7 @@ export function loadChecksFile(path: string, registry: Registry): ChecksFile {
       sheet: c.sheet,
       repeatIntervalMs: parseDuration(c.repeat_interval ?? defaults.repeat_interval) ?? 4 * HOUR,
       resolveAfter: c.resolve_after ?? defaults.resolve_after,
+      keepFiringForMs: parseDuration(c.keep_firing_for ?? defaults.keep_firing_for) ?? 0,
       enabled: c.enabled,
       maxStalenessMs: parseDuration(c.max_staleness ?? defaults.max_staleness)!,
       ...(c.source === undefined ? {} : { source: c.source === false ? false : Array.isArray(c.source) ? c.source : [c.source] }),

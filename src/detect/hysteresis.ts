@@ -16,3 +16,18 @@ export function evidenceLevel(entersBar: boolean, staysBar: boolean): Evidence |
   if (entersBar) return 'enter';
   return staysBar ? 'stay' : null;
 }
+
+/**
+ * Whether a firing alert resolves at `at`: after `resolveAfter` consecutive clean evaluations
+ * (this one included) AND once its last alerting evaluation (`lastSeen`) is at least
+ * `keepFiringForMs` old. The quiet time is in wall-clock time, so a bursty incident (a feed with
+ * empty minutes, a surge dipping for a quarter of an hour) is one alert at any cron cadence.
+ */
+export function resolvesAt(
+  at: number,
+  lastSeen: number,
+  cleanRuns: number,
+  policy: { resolveAfter: number; keepFiringForMs?: number },
+): boolean {
+  return cleanRuns >= policy.resolveAfter && at - lastSeen >= (policy.keepFiringForMs ?? 0);
+}

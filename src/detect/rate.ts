@@ -4,7 +4,7 @@
  */
 import type { Evidence } from '../types.js';
 import { evidenceLevel } from './hysteresis.js';
-import { binomialZ, poissonZ, weightedMedian } from './stats.js';
+import { binomialZ, median, poissonZ, weightedMedian } from './stats.js';
 
 export interface RateInput {
   /** Events of the watched status in the window. */
@@ -15,6 +15,11 @@ export interface RateInput {
   baselineTotal: number;
   /** Events normally expected in the window (all statuses); lets a firing alert outlast an outage's near-empty windows. */
   expectedTotal?: number;
+  /**
+   * Variance of the count relative to binomial (≥ 1; see dispersionFactor): z is divided by its
+   * square root, so a status that is naturally bursty needs a proportionally larger rise. Default 1.
+   */
+  dispersion?: number;
 }
 
 export interface RateOptions {
@@ -42,7 +47,7 @@ export interface RateVerdict {
   share: number;
   /** Smoothed baseline share (baselineCount + ½) / (baselineTotal + 1). */
   expectedShare: number;
-  /** Signed binomial z of count in total against expectedShare, with continuity correction. */
+  /** Signed binomial z of count in total against expectedShare, with continuity correction, divided by √dispersion. */
   z: number;
   /** count − total × expectedShare, in events (negative for drops). */
   excess: number;
@@ -72,7 +77,8 @@ export function judgeRate(input: RateInput, opts: RateOptions): RateVerdict {
   const expectedShare = smoothedShare(baselineCount, baselineTotal);
   // The smoothing already keeps the share off 0 and 1; a floor at that same half event stops
   // binomialZ from applying its own (window-sized) default floor on top.
-  const z = binomialZ(count, total, expectedShare, { pFloor: 0.5 / (baselineTotal + 1) });
+  const dispersion = Math.max(1, input.dispersion ?? 1);
+  const z = binomialZ(count, total, expectedShare, { pFloor: 0.5 / (baselineTotal + 1) }) / Math.sqrt(dispersion);
   const excess = count - total * expectedShare;
   const quiet = (reason: string): RateVerdict => ({ share, expectedShare, z, excess, alert: false, evidence: null, reason });
 
@@ -158,6 +164,34 @@ export function rateAlertShare(expectedShare: number, total: number, zThreshold:
   return Math.min(1, Math.max(k / total, p * minRatio));
 }
 
+/**
+ * Overdispersion of a status's count at the scale of the judged window. Each baseline chunk (an
+ * hour) is cut into pieces as long as the window; per chunk, φ = Σ (cᵢ − nᵢp)² / Σ nᵢp(1 − p)
+ * (a quasi-binomial moment estimate, as a ratio of sums so that a night piece with 0.01 expected
+ * and 1 seen does not dominate); the result is the median over the chunks, floored at 1, so one
+ * incident hour left in the baseline does not blunt the test for hours. Binomial counts give
+ * φ ≈ 1; a rare status whose events come in clusters (one merchant's batch of reversals) gives
+ * φ > 1, and its z is divided by √φ. Chunks with under one expected event are not used; with
+ * fewer than 3 usable chunks the factor is 1 (too little to estimate).
+ */
+export function dispersionFactor(chunks: readonly (readonly ShareChunk[])[], share: number): number {
+  if (!(share > 0 && share < 1)) return 1;
+  const perChunk: number[] = [];
+  for (const pieces of chunks) {
+    let num = 0;
+    let den = 0;
+    for (const { count, total } of pieces) {
+      if (!(total > 0)) continue;
+      const e = total * share;
+      num += (count - e) ** 2;
+      den += e * (1 - share);
+    }
+    if (den >= 1) perChunk.push(num / den);
+  }
+  if (perChunk.length < 3) return 1;
+  return Math.max(1, median(perChunk));
+}
+
 export interface ShareChunk {
   /** Events of the watched status in the chunk (e.g. one hour). */
   count: number;
@@ -173,15 +207,17 @@ export interface ShareChunk {
  * 80 weighs less than a day hour's 90 of 20,000. For one direction, the latest chunk's share (when
  * kept) bounds the result from the safe side. Returns the share and the total it rests on.
  */
-export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): { share: number; total: number; kept: number } {
+export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): { share: number; total: number; kept: number; keptIndices: number[] } {
   const kept: ShareChunk[] = [];
+  const keptIndices: number[] = [];
   const median = () => weightedMedian(kept.map((c) => c.count / c.total), kept.map((c) => c.total));
-  for (const c of chunks) {
-    if (c.total <= 0) continue;
-    if (kept.length > 0 && chunkStandsOut(c, median(), kept.reduce((s, k) => s + k.total, 0), opts)) continue;
+  chunks.forEach((c, i) => {
+    if (c.total <= 0) return;
+    if (kept.length > 0 && chunkStandsOut(c, median(), kept.reduce((s, k) => s + k.total, 0), opts)) return;
     kept.push(c);
-  }
-  if (kept.length === 0) return { share: NaN, total: 0, kept: 0 };
+    keptIndices.push(i);
+  });
+  if (kept.length === 0) return { share: NaN, total: 0, kept: 0, keptIndices };
   // Shares drift with the time of day (denied rises every evening): when the latest chunk is
   // normal, its share bounds the expectation so a lagging median does not read the drift as a rise.
   let share = median();
@@ -191,7 +227,7 @@ export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): {
     if (opts.direction === 'up') share = Math.max(share, s);
     else if (opts.direction === 'down') share = Math.min(share, s);
   }
-  return { share, total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length };
+  return { share, total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length, keptIndices };
 }
 
 /**

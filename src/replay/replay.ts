@@ -3,7 +3,7 @@ import { evaluateChecks } from '../checks/run-checks.js';
 import type { QueryEngine } from '../db/engine.js';
 import type { Logger } from '../log.js';
 import type { CheckResult } from '../types.js';
-import { firesWith } from '../detect/hysteresis.js';
+import { firesWith, resolvesAt } from '../detect/hysteresis.js';
 
 /** A stretch of consecutive replay steps at which one (check, key) was alerting. */
 export interface Episode {
@@ -50,6 +50,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const episodes: Episode[] = [];
   const errors: ReplayResult['errors'] = [];
   const carried = new Map<string, { bucket: number; result: CheckResult }>();
+  const cleanSteps = new Map<string, number>();
+  const policyOf = new Map(opts.checks.map((c) => [c.name, { resolveAfter: c.resolveAfter ?? 1, keepFiringForMs: c.keepFiringForMs ?? 0 }]));
   const total = Math.floor((opts.to - opts.from) / opts.stepMs) + 1;
   // Checks whose type changes at most once per cadence longer than the step: evaluated once a cadence.
   const cadenceOf = new Map<string, number>();
@@ -96,11 +98,19 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
         }
       }
     }
+    // Resolved as a live alert would be: after the check's resolve_after clean steps and its
+    // keep_firing_for quiet time (until then the episode stays open; its end is its last alerting step).
     for (const [id, ep] of open) {
-      if (!seen.has(id)) {
-        episodes.push(ep);
-        open.delete(id);
+      if (seen.has(id)) {
+        cleanSteps.delete(id);
+        continue;
       }
+      const clean = (cleanSteps.get(id) ?? 0) + 1;
+      cleanSteps.set(id, clean);
+      if (!resolvesAt(at, ep.end, clean, policyOf.get(ep.check) ?? { resolveAfter: 1 })) continue;
+      episodes.push(ep);
+      open.delete(id);
+      cleanSteps.delete(id);
     }
     opts.onStep?.(at, i, total);
   }

@@ -90,3 +90,92 @@ describe('scoring: related keys, fragmentation, max delay', () => {
     expect(s.falseEpisodes[0]!.start).toBe(Date.parse('2026-11-20T20:00:00Z'));
   });
 });
+
+describe('keep_firing_for: a quiet spell shorter than it does not end the alert, live and in replay', () => {
+  // Per minute: alerting at 0–2, quiet 3–12 (10 minutes), alerting at 13, then quiet to the end.
+  const alerting = (minute: number) => minute <= 2 || minute === 13;
+  const MINUTES = 50;
+  const keepFiringForMs = 15 * MINUTE;
+
+  it('live runs every minute: one alert, notified once, resolved 15 minutes after its last evidence', () => {
+    const store = openTempStore().store;
+    try {
+      const notified: string[] = [];
+      let resolvedAt: number | null = null;
+      for (let m = 0; m < MINUTES; m++) {
+        const at = T0 + m * MINUTE;
+        const summary = planNotifications(store, {
+          runId: `run-${m}`,
+          at,
+          results: [result('rates', alerting(m) ? [anomaly('failed')] : [])],
+          policies: policies(policy('rates', { keepFiringForMs })),
+          destinations: { slack: { defaultChannel: '#alerts' } },
+          now: at,
+        });
+        notified.push(...summary.notified);
+        if (summary.resolved.length && resolvedAt === null) resolvedAt = m;
+        if (m === 12) expect(alertRow(store, 'rates:failed')).toMatchObject({ state: 'firing' });
+      }
+      expect(notified).toEqual(['rates:failed']);
+      expect(resolvedAt).toBe(13 + 15);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('without it, the same evidence is two alerts (the old behaviour)', () => {
+    const store = openTempStore().store;
+    try {
+      const notified: string[] = [];
+      for (let m = 0; m < MINUTES; m++) {
+        const at = T0 + m * MINUTE;
+        notified.push(
+          ...planNotifications(store, {
+            runId: `run-${m}`,
+            at,
+            results: [result('rates', alerting(m) ? [anomaly('failed')] : [])],
+            policies: policies(policy('rates')),
+            destinations: { slack: { defaultChannel: '#alerts' } },
+            now: at,
+          }).notified,
+        );
+      }
+      expect(notified).toEqual(['rates:failed', 'rates:failed']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it.each([
+    [MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:13:00Z']]],
+    [5 * MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:10:00Z']]],
+    [MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:02:00Z'], ['2026-11-20T14:13:00Z', '2026-11-20T14:13:00Z']], 0],
+  ] as const)('replay at a %d ms step: episodes %j', async (stepMs, expected, keep = keepFiringForMs) => {
+    const from = Date.parse('2026-11-20T14:00:00Z');
+    const type: CheckType<Record<string, never>> = {
+      type: 'scripted',
+      description: 'alerting at minutes 0–2 and 13',
+      params: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+      sqlParameters: [],
+      replayCadenceMs: 0,
+      async evaluate(_check, ctx): Promise<Evaluation> {
+        // At a 5-minute step (cron-style) the incident is seen at 14:00 and 14:10, quiet at 14:05.
+        const m = Math.round((ctx.at - from) / MINUTE);
+        const hit = stepMs === MINUTE ? alerting(m) : [0, 10].includes(m);
+        return hit ? { status: 'alert', anomalies: [anomaly('failed')], metrics: {} } : { status: 'ok', anomalies: [], metrics: {} };
+      },
+    };
+    const check = { name: 'rates', type: 'scripted', sql: 'SELECT 1', sqlSource: 'inline sql', params: {}, resolveAfter: 1, keepFiringForMs: keep } as unknown as CheckDefinition;
+    const r = await replay({
+      from,
+      to: from + (MINUTES - 1) * MINUTE,
+      stepMs,
+      checks: [check],
+      types: new Map([['scripted', type as unknown as CheckType<unknown>]]),
+      engine: {} as QueryEngine,
+      tz: 'UTC',
+      log: silentLogger(),
+    });
+    expect(r.episodes.map((e) => [toIso(e.start), toIso(e.end)])).toEqual(expected);
+  });
+});

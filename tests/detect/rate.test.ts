@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { judgeRate, judgeVolume, normalShare, rateAlertShare, smoothedShare, type RateOptions } from '../../src/detect/rate.js';
+import { dispersionFactor, judgeRate, judgeVolume, normalShare, rateAlertShare, smoothedShare, type RateOptions } from '../../src/detect/rate.js';
+import { mulberry32 } from '../../src/detect/random.js';
 
 const up: RateOptions = { direction: 'up', minCount: 10, zThreshold: 5, minRatio: 2 };
 
@@ -227,5 +228,58 @@ describe('normalShare', () => {
   it('bounds the expectation by the latest hour when shares drift up through the day', () => {
     const chunks = [hour(0.09), hour(0.095), hour(0.1), hour(0.11), hour(0.125), hour(0.14, 8000)];
     expect(normalShare(chunks, { ...rule, minRatio: 1.6 }).share).toBeCloseTo(0.14, 3);
+  });
+});
+
+describe('dispersionFactor: overdispersion at the scale of the window', () => {
+  // Six baseline hours cut into 12 five-minute pieces of 1,500 transactions; normal share 0.2 %.
+  const p = 0.002;
+  const hours = (pieceCounts: (h: number, i: number) => number) =>
+    Array.from({ length: 6 }, (_, h) => Array.from({ length: 12 }, (_, i) => ({ count: pieceCounts(h, i), total: 1500 })));
+  /** A binomial draw (n, p) from a seeded generator. */
+  const binomial = (rng: () => number, n: number, q: number) => {
+    let k = 0;
+    for (let j = 0; j < n; j++) if (rng() < q) k++;
+    return k;
+  };
+
+  it('is 1 for binomial counts (the plain z-test is right)', () => {
+    const rng = mulberry32(7);
+    const phi = dispersionFactor(hours(() => binomial(rng, 1500, p)), p);
+    expect(phi).toBeGreaterThanOrEqual(1);
+    expect(phi).toBeLessThan(1.5);
+  });
+
+  it('grows when the status comes in clusters (same mean, bursts of 5)', () => {
+    const rng = mulberry32(11);
+    // 3 expected per piece as 0.6 clusters of 5: variance ≈ 5× binomial
+    const phi = dispersionFactor(hours(() => 5 * binomial(rng, 1500, p / 5)), p);
+    expect(phi).toBeGreaterThan(3);
+    expect(phi).toBeLessThan(8);
+  });
+
+  it('one incident hour left in the baseline does not blunt the test (median over hours)', () => {
+    const rng = mulberry32(7);
+    const withIncident = hours((h) => (h === 0 ? binomial(rng, 1500, 0.05) : binomial(rng, 1500, p)));
+    expect(dispersionFactor(withIncident, p)).toBeLessThan(1.5);
+  });
+
+  it('is 1 when there is too little to estimate (night hours with under one expected event)', () => {
+    const night = Array.from({ length: 6 }, () => [{ count: 1, total: 50 }, { count: 0, total: 40 }]);
+    expect(dispersionFactor(night, p)).toBe(1);
+    expect(dispersionFactor([], p)).toBe(1);
+  });
+
+  it('judgeRate divides z by √φ: a 5× rise of a bursty rare status is stay-level, not an alert', () => {
+    const rule: RateOptions = { direction: 'up', minCount: 0, zThreshold: 5, minRatio: 3, minExcess: 10, stay: { zThreshold: 2, minExcess: 5, minRatio: 2 } };
+    // 15 backend reversals in 5 minutes against ~3 normally (the real 13:04 burst of the cloudwalk day)
+    const input = { count: 15, total: 1500, baselineCount: 216, baselineTotal: 108_000 };
+    const plain = judgeRate(input, rule);
+    expect(plain.evidence).toBe('enter');
+    const bursty = judgeRate({ ...input, dispersion: 2 }, rule);
+    expect(bursty.z).toBeCloseTo(plain.z / Math.SQRT2, 6);
+    expect(bursty.evidence).toBe('stay');
+    // a real surge (60 in 5 minutes) still alerts at once
+    expect(judgeRate({ ...input, count: 60, dispersion: 2 }, rule).evidence).toBe('enter');
   });
 });
