@@ -127,7 +127,7 @@ export function runTable(results: CheckResult[], opts: TableOptions = {}): strin
     r.check,
     r.type,
     STATUS_LABEL[r.status],
-    String(r.anomalies.length),
+    anomalyCount(r),
     `${Math.round(r.durationMs)} ms`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -148,11 +148,18 @@ export function runTable(results: CheckResult[], opts: TableOptions = {}): strin
     for (const a of r.anomalies) {
       // Messages that already start with their key ("pos_b: sales dropped…") are not prefixed twice.
       const text = a.message.startsWith(`${a.key}:`) || a.message.startsWith(`${a.key} `) ? a.message : `${a.key}: ${a.message}`;
-      details.push(`  ${icon(a.severity ?? r.severity)} ${r.check} · ${text}`);
+      // A stay-level anomaly keeps a firing alert open but starts none (hysteresis): say so.
+      details.push(`  ${icon(a.severity ?? r.severity)} ${r.check} · ${text}${a.evidence === 'stay' ? ' [stay level: keeps a firing alert open, starts none]' : ''}`);
     }
   }
   if (details.length) out.push('', ...details);
   return out.join('\n') + '\n';
+}
+
+/** The ANOMALIES cell: the count, and how many of them are stay level ("3 (1 stay)"). */
+function anomalyCount(r: CheckResult): string {
+  const stay = r.anomalies.filter((a) => a.evidence === 'stay').length;
+  return stay === 0 ? String(r.anomalies.length) : `${r.anomalies.length} (${stay} stay)`;
 }
 
 /** The errored checks alone, one line each: what --quiet still prints (to stderr). */

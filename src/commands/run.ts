@@ -54,7 +54,11 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions): Promise
     const { newRunId, recordRun } = await import('../alerts/runs.js');
     const store = StateStore.open(statePath);
     if (store.created) {
-      const warning = `state database ${statePath} did not exist: created a new one (no alert history: every firing alert is announced as new)`;
+      // A dry run announces nothing: say what the missing history means for the next live run.
+      const consequence = opts.dryRun
+        ? 'no alert history yet: this dry run announces nothing; the first live run announces every firing alert as new'
+        : 'no alert history: every firing alert is announced as new';
+      const warning = `state database ${statePath} did not exist: created a new one (${consequence})`;
       ctx.err(`warning: ${warning}\n`);
       ctx.log.warn({ stateDb: statePath }, warning);
     }

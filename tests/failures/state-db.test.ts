@@ -36,6 +36,14 @@ describe('state database integrity', () => {
     expect(again.stderr).not.toContain('warning');
   });
 
+  it('a dry run on a missing state database does not claim it announces anything', async () => {
+    const ws = await dataWorkspace();
+    const r = await ws.cli('run', '--dry-run', '--at', `${D}T10:00:00Z`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('did not exist: created a new one (no alert history yet: this dry run announces nothing; the first live run announces every firing alert as new)');
+    expect(r.stderr).not.toContain('every firing alert is announced as new');
+  });
+
   it('a garbage, truncated, emptied or foreign state file is refused untouched (74 / 78), naming the path and the recovery', async () => {
     const ws = await dataWorkspace();
     expect((await ws.cli('run', '--at', `${D}T10:00:00Z`)).code).toBe(0);
