@@ -274,6 +274,8 @@ describe('wording', () => {
   it('checks shows durations as written (4h, not 240m) and pluralises', async () => {
     const r = await workspace().cli('checks');
     expect(r.stdout).toContain('repeat every 4h, resolve after 1 clean run\n');
+    // keep_firing_for, where a check sets it (the per-minute checks of the default config)
+    expect(r.stdout).toContain('resolve after 1 clean run and 30m without evidence\n');
     expect(r.stdout).not.toMatch(/\(s\)/);
   });
 });

@@ -18,6 +18,7 @@ export async function checksCommand(ctx: CommandContext, opts: { config?: string
     sheet: c.sheet ?? null,
     repeatInterval: formatDuration(c.repeatIntervalMs),
     resolveAfter: c.resolveAfter,
+    keepFiringFor: formatDuration(c.keepFiringForMs ?? 0),
   }));
   if (opts.json) {
     ctx.out(JSON.stringify({ config: opts.config ?? ctx.env.ANOMALY_CONFIG, checks: rows }, null, 2) + '\n');
@@ -26,7 +27,7 @@ export async function checksCommand(ctx: CommandContext, opts: { config?: string
   for (const r of rows) {
     ctx.out(`${r.name}${r.enabled ? '' : ' (disabled)'}  [${r.type}, ${r.severity}]\n`);
     ctx.out(`  ${r.description}\n`);
-    ctx.out(`  sql: ${r.sql} · slack: ${r.slack} · sheet: ${r.sheet ?? 'only "Check results"'} · repeat every ${r.repeatInterval}, resolve after ${plural(r.resolveAfter, 'clean run')}\n`);
+    ctx.out(`  sql: ${r.sql} · slack: ${r.slack} · sheet: ${r.sheet ?? 'only "Check results"'} · repeat every ${r.repeatInterval}, resolve after ${plural(r.resolveAfter, 'clean run')}${r.keepFiringFor === '0s' ? '' : ` and ${r.keepFiringFor} without evidence`}\n`);
   }
   return 0;
 }

@@ -52,6 +52,8 @@ export interface IncidentScore {
   detected: boolean;
   /** First matching episode's start minus the incident's start (or the replay's, if later), ms; null when missed. */
   delayMs: number | null;
+  /** When that first matching episode started (UTC ms): before the incident when an alert was already open. */
+  firstAlertAt: number | null;
   detectedBy: string[];
   /** Episodes of the incident's own kind and key (or, without those, any matching ones): 1 is ideal. */
   episodes: number;
@@ -105,6 +107,7 @@ export function scoreEpisodes(
       detected: hits.length > 0,
       // An incident already under way when the replay starts is timed from the replay's start.
       delayMs: first ? Math.max(0, first.start - Math.max(Date.parse(incident.start), opts.from ?? -Infinity)) : null,
+      firstAlertAt: first ? first.start : null,
       detectedBy: [...new Set(hits.map((e) => `${e.check}:${e.key}`))],
       episodes: (own.length ? own : hits).length,
     };
