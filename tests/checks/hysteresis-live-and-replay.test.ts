@@ -146,11 +146,12 @@ describe('keep_firing_for: a quiet spell shorter than it does not end the alert,
     }
   });
 
-  it.each([
-    [MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:13:00Z']]],
-    [5 * MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:10:00Z']]],
-    [MINUTE, [['2026-11-20T14:00:00Z', '2026-11-20T14:02:00Z'], ['2026-11-20T14:13:00Z', '2026-11-20T14:13:00Z']], 0],
-  ] as const)('replay at a %d ms step: episodes %j', async (stepMs, expected, keep = keepFiringForMs) => {
+  const cases: [number, number, string[][]][] = [
+    [MINUTE, keepFiringForMs, [['2026-11-20T14:00:00Z', '2026-11-20T14:13:00Z']]],
+    [5 * MINUTE, keepFiringForMs, [['2026-11-20T14:00:00Z', '2026-11-20T14:10:00Z']]],
+    [MINUTE, 0, [['2026-11-20T14:00:00Z', '2026-11-20T14:02:00Z'], ['2026-11-20T14:13:00Z', '2026-11-20T14:13:00Z']]],
+  ];
+  it.each(cases)('replay at a %d ms step, keep_firing_for %d ms: episodes %j', async (stepMs, keep, expected) => {
     const from = Date.parse('2026-11-20T14:00:00Z');
     const type: CheckType<Record<string, never>> = {
       type: 'scripted',
