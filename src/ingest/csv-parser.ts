@@ -53,10 +53,14 @@ export class CsvParser {
   /** Column names for error messages, once the header is known. */
   columnNames: readonly string[] = [];
 
+  /** `firstLine`: the physical line the text starts on (a byte range of a file parsed on its own). */
   constructor(
     private readonly file: string,
     private readonly onRecord: RecordHandler,
-  ) {}
+    firstLine = 1,
+  ) {
+    this.restLine = firstLine;
+  }
 
   /** Feeds the next piece of text; complete records are handed to the handler synchronously. */
   push(chunk: string): void {

@@ -21,6 +21,11 @@ export interface FieldKind {
   readonly isTime?: boolean;
   /** Text stored trimmed and lowercased (so `APPROVED ` and `approved` are one key). */
   readonly normalizes?: boolean;
+  /**
+   * A whole number column: values at least `min` (a NULL-able one also takes an empty field). Lets
+   * the byte-level reader (typed-rows.ts) read its digits straight from the file's bytes.
+   */
+  readonly wholeNumber?: { min: number };
 }
 
 /** Integer text (optional minus, digits only) within ±(2^53 - 1), so stored exactly; else undefined. */
@@ -49,6 +54,7 @@ export function integer(opts: { nullable?: boolean; min?: number; what?: string 
   const what = opts.what ?? 'an integer';
   const min = opts.min ?? -Infinity;
   return {
+    wholeNumber: { min },
     make: () => (raw) => {
       if (raw.length === 0) return opts.nullable ? null : undefined;
       const v = parseInteger(raw);

@@ -6,11 +6,11 @@ import { AppError, DataError } from '../errors.js';
 import type { DateParser } from './dates.js';
 import { BATCH_ROWS, Inserter, KeyConflict } from './inserter.js';
 import type { ParseWorkerData, ParseWorkerMessage } from './parse-worker.js';
-import { produceRows } from './produce-rows.js';
 import type { LoadResult, LoadTarget } from './produce-rows.js';
 import { streamRecords } from './read-records.js';
 import { RowConverter } from './row-converter.js';
 import { RowGroupDecoder } from './row-groups.js';
+import { readTypedRows } from './typed-rows.js';
 
 export type { LoadResult, LoadTarget } from './produce-rows.js';
 
@@ -56,13 +56,19 @@ export async function loadFileInto(
     const result =
       workerAvailable && bytes >= WORKER_MIN_BYTES
         ? await loadInWorker(inserter, target, dates, onProgress)
-        : await produceRows(target, dates, { keepsBatches: false, rows: (values, count, lines) => inserter.insert(values, count, lines, 0) }, onProgress);
+        : await readInThread(inserter, target, dates, onProgress);
     await inserter.finish?.();
     return result;
   } catch (error) {
     if (error instanceof KeyConflict) throw await describeDuplicate(target, dates, error);
     throw error;
   }
+}
+
+async function readInThread(inserter: BatchInserter, target: LoadTarget, dates: DateParser, onProgress?: (bytesRead: number) => void): Promise<LoadResult> {
+  const sink = { keepsBatches: false, rows: (values: unknown[], count: number, lines: Int32Array) => inserter.insert(values, count, lines, 0) };
+  const { rows, bytes, sha256 } = await readTypedRows(target, dates, sink, { onProgress });
+  return { rows, bytes, sha256 };
 }
 
 function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DateParser, onProgress?: (bytesRead: number) => void): Promise<LoadResult> {
@@ -120,7 +126,7 @@ function rebuildDataError(location: DataError['location'], message: string): Dat
 }
 
 /** Reads the file again to find the first repeat of one of the conflicting keys, and its first line. */
-async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict: KeyConflict): Promise<DataError> {
+export async function describeDuplicate(target: LoadTarget, dates: DateParser, conflict: KeyConflict): Promise<DataError> {
   const { spec, display } = target;
   const conv = new RowConverter(spec, dates, display, target.source);
   const firstSeen = new Map<string, { line: number; dst: string | undefined; text: string }>();

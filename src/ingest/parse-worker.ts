@@ -1,12 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError, DataError } from '../errors.js';
 import { DateParser } from './dates.js';
-import { produceRows } from './produce-rows.js';
 import type { RowSink } from './produce-rows.js';
 import { BATCH_ROWS } from './inserter.js';
 import { RowGroupEncoder } from './row-groups.js';
 import type { RowGroup } from './row-groups.js';
 import { specByTable } from './tables.js';
+import { readTypedRows } from './typed-rows.js';
 
 /**
  * Worker thread of a big load: reads, parses and converts the CSV file and posts groups of row
@@ -56,7 +56,7 @@ async function run(data: ParseWorkerData): Promise<void> {
       if (encoder.count === GROUP_ROWS) flush();
     },
   };
-  const result = await produceRows({ spec, path: data.path, display: data.display, source: data.source }, dates, sink, (b) => (bytes = b));
+  const result = await readTypedRows({ spec, path: data.path, display: data.display, source: data.source }, dates, sink, { onProgress: (b) => (bytes = b) });
   flush();
   post({ t: 'done', rows: result.rows, bytes: result.bytes, sha256: result.sha256 });
 }

@@ -81,7 +81,7 @@ export async function streamRecords(path: string, opts: StreamOptions): Promise<
 }
 
 /** Builds the error for an invalid byte at file offset `at`: physical line and byte column. */
-function utf8Error(path: string, display: string, at: number): DataError {
+export function utf8Error(path: string, display: string, at: number): DataError {
   const fd = openSync(path, 'r');
   let line = 1;
   let lineStart = 0;
