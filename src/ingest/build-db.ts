@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -11,6 +11,9 @@ import { loadFile } from './load-file.js';
 import type { LoadResult } from './load-file.js';
 import { ProgressBar } from './progress.js';
 import { readSqlFile } from '../sql-file.js';
+import { openBuildDb } from './build-pragmas.js';
+import { loadParallel, mergePart, partFailure, partPath, partWorkerAvailable, planSplit } from './parallel-load.js';
+import type { LoadPhases } from './parallel-load.js';
 
 /**
  * Builds the data database beside the target (`<db>.tmp-<pid>`) and renames it over the target only
@@ -40,6 +43,8 @@ export interface LoadedFile extends LoadResult {
   relPath: string;
   /** Wall time of the load, milliseconds. */
   ms: number;
+  /** For a file loaded by two threads: where their time went. */
+  phases?: LoadPhases;
 }
 
 export interface BuildResult {
@@ -71,6 +76,16 @@ export function splitIndexSql(sql: string): { before: string[]; after: string[] 
     .map((s) => s.replace(/--.*$/gm, '').trim())
     .filter((s) => s.length > 0);
   return { before: statements.filter((s) => DURING_LOAD.test(s)), after: statements.filter((s) => !DURING_LOAD.test(s)) };
+}
+
+/** The statements of `after` that index `table` (built at the end of each part of a parallel load). */
+function indexesOf(after: string[], table: string): string[] {
+  return after.filter((s) => new RegExp(`\\bON\\s+${table}\\s*\\(`, 'i').test(s));
+}
+
+/** `CREATE INDEX x` as `CREATE INDEX IF NOT EXISTS x`: a parallel load may have built it already. */
+function ifNotExists(statement: string): string {
+  return statement.replace(/^CREATE\s+INDEX\s+(?!IF\s)/i, 'CREATE INDEX IF NOT EXISTS ');
 }
 
 /**
@@ -142,6 +157,8 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
   const removeTemp = () => {
     rmSync(tmp, { force: true });
     rmSync(tmp + '-journal', { force: true });
+    rmSync(partPath(tmp), { force: true });
+    rmSync(partPath(tmp) + '-journal', { force: true });
   };
   // Interrupted (Ctrl-C, `kill`, systemd stop): remove the temp file and the lock, then exit. The
   // handler runs between chunks of the load, so it is prompt except during an index build.
@@ -161,28 +178,44 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
   try {
     const removedTemps = removeStaleTemps(dbPath);
     const dates = datesFor(opts.tz, opts.day);
-    db = new Database(tmp);
+    db = openBuildDb(tmp, opts.maxPageCount);
     const loaded: LoadedFile[] = [];
     try {
-      if (opts.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
-      // Nothing needs crash safety inside a file nobody else reads: a crash just leaves a stale temp,
-      // and any error discards the whole file. better-sqlite3's defensive mode silently refuses
-      // journal_mode=OFF, so it is lifted for that one statement.
-      db.unsafeMode(true);
-      db.pragma('journal_mode = OFF');
-      db.unsafeMode(false);
-      db.pragma('synchronous = OFF');
-      db.pragma('locking_mode = EXCLUSIVE');
-      // Index sorts spill to temporary files instead of memory, and a small page cache (which also
-      // bounds the sorter's memory) keeps RSS flat for big files at no measurable cost in speed.
-      db.pragma('temp_store = FILE');
-      db.pragma('cache_size = -8192');
-      db.exec(readSqlFile('../db/schema.sql', import.meta.url));
+      const schema = readSqlFile('../db/schema.sql', import.meta.url);
+      db.exec(schema);
       const indexes = splitIndexSql(readSqlFile('../db/indexes.sql', import.meta.url));
       for (const statement of indexes.before) db.exec(statement);
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         const started = performance.now();
+        // A big file goes to two threads, each writing its own database file (parallel-load.ts).
+        const plan = partWorkerAvailable ? planSplit(file.path, file.bytes) : null;
+        if (plan) {
+          try {
+            const fileDates = dates(file.day);
+            db.close();
+            const run = await loadParallel({
+              target: file,
+              dates: fileDates,
+              bytes: file.bytes,
+              plan,
+              tmp,
+              partSetup: [schema, ...indexes.before],
+              indexes: indexesOf(indexes.after, file.spec.table),
+              maxPageCount: opts.maxPageCount,
+              onProgress: (n) => bar.update(n),
+            });
+            if (run.parts.some((p) => !p.ok)) throw await partFailure(file, fileDates, run.parts);
+            db = openBuildDb(tmp, opts.maxPageCount);
+            const mergeMs = await mergePart(db, tmp, file, fileDates);
+            const parts = run.parts.map((p) => (p.ok ? p.times : { parseMs: 0, insertMs: 0, indexMs: 0 }));
+            const rows = run.parts.reduce((sum, p) => sum + (p.ok ? p.rows : 0), 0);
+            loaded.push({ rows, bytes: file.bytes, sha256: run.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts, mergeMs } });
+          } finally {
+            bar.finish();
+          }
+          continue;
+        }
         db.exec('BEGIN');
         try {
           const result = await loadFile(db, file, file.bytes, dates(file.day), (n) => bar.update(n));
@@ -194,7 +227,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       }
       const indexStart = performance.now();
       db.exec('BEGIN');
-      for (const statement of indexes.after) db.exec(statement);
+      for (const statement of indexes.after) db.exec(ifNotExists(statement));
       const indexMs = Math.round(performance.now() - indexStart);
       const loadedAt = toDbTime(opts.now());
       const insertLoad = db.prepare(

@@ -1,0 +1,92 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError, DataError } from '../errors.js';
+import { DateParser } from './dates.js';
+import { Inserter, KeyConflict } from './inserter.js';
+import { openBuildDb } from './build-pragmas.js';
+import { specByTable } from './tables.js';
+import type { ByteRange } from './typed-rows.js';
+import { readTypedRows } from './typed-rows.js';
+
+/**
+ * Worker thread of a parallel load (parallel-load.ts): parses its byte range of the file and inserts
+ * the rows itself, through its own SQLite connection, into its own database file; then builds the
+ * table's remaining indexes on its part. No row crosses threads.
+ */
+
+export interface PartWorkerData {
+  path: string;
+  display: string;
+  table: string;
+  source: string | null;
+  tz: string;
+  day: string;
+  range: ByteRange;
+  /** The database file this part goes into (part 0: the build's temp database). */
+  dbPath: string;
+  /** SQL to run before loading (a new part file: the table and its load-time indexes). */
+  setup: string[];
+  /** Indexes built once the rows are in. */
+  indexes: string[];
+  maxPageCount?: number;
+}
+
+export interface PartTimes {
+  parseMs: number;
+  insertMs: number;
+  indexMs: number;
+}
+
+export type PartWorkerMessage =
+  | { t: 'progress'; bytes: number }
+  | ({ t: 'done'; rows: number; endLine: number } & PartTimes)
+  | { t: 'conflict'; keys: string[]; firstLine: number; lastLine: number; message: string }
+  | { t: 'error'; message: string; location?: DataError['location']; exitCode?: AppError['exitCode']; code?: string; stack?: string };
+
+async function run(data: PartWorkerData): Promise<void> {
+  const spec = specByTable(data.table);
+  const dates = new DateParser(data.tz, data.day);
+  const db = openBuildDb(data.dbPath, data.maxPageCount);
+  try {
+    for (const sql of data.setup) db.exec(sql);
+    const inserter = new Inserter(db, spec);
+    let insertMs = 0;
+    const started = performance.now();
+    db.exec('BEGIN');
+    const result = await readTypedRows(
+      { spec, path: data.path, display: data.display, source: data.source },
+      dates,
+      {
+        keepsBatches: false,
+        rows(values, count, lines) {
+          const t = performance.now();
+          inserter.insert(values, count, lines, 0);
+          insertMs += performance.now() - t;
+        },
+      },
+      { range: data.range, onProgress: (bytes) => post({ t: 'progress', bytes }) },
+    );
+    const loadMs = performance.now() - started;
+    const indexStart = performance.now();
+    for (const sql of data.indexes) db.exec(sql);
+    db.exec('COMMIT');
+    const indexMs = performance.now() - indexStart;
+    post({ t: 'done', rows: result.rows, endLine: result.endLine, parseMs: loadMs - insertMs, insertMs, indexMs });
+  } finally {
+    db.close();
+  }
+}
+
+function post(message: PartWorkerMessage): void {
+  parentPort!.postMessage(message);
+}
+
+run(workerData as PartWorkerData).catch((error: unknown) => {
+  if (error instanceof KeyConflict) {
+    post({ t: 'conflict', keys: [...error.keys], firstLine: error.firstLine, lastLine: error.lastLine, message: String((error.cause as Error).message) });
+  } else if (error instanceof DataError) post({ t: 'error', message: error.message, location: error.location });
+  else if (error instanceof AppError) post({ t: 'error', message: error.message, exitCode: error.exitCode });
+  else {
+    const e = error as { message?: unknown; code?: unknown; stack?: unknown };
+    post({ t: 'error', message: String(e.message ?? error), code: typeof e.code === 'string' ? e.code : undefined, stack: typeof e.stack === 'string' ? e.stack : undefined });
+  }
+});
