@@ -206,7 +206,7 @@ async function benchSink(url: string, serverPid: number): Promise<void> {
   const w = 5;
   const values: unknown[] = new Array(batch * w);
   const lines = new Int32Array(batch);
-  const sink = new ClickHouseSink(engine.client, `${target.database}.sink`, TRANSACTIONS, 'bench');
+  const sink = new ClickHouseSink(TRANSACTIONS, 'bench', { targets: [{ client: engine.client, table: `${target.database}.sink` }], keysTable: { client: engine.client, table: `${target.database}.sink` } });
   const server0 = processCpuSeconds(serverPid);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

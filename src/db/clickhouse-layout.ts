@@ -36,6 +36,37 @@ export const SHARDING_KEYS: Record<(typeof DATA_TABLES)[number], string> = {
   transaction_status: 'intDiv(toUInt32(minute), 60)',
 };
 
+/**
+ * SHARDING_KEYS computed by init-db itself, so rows go straight to each shard's MergeTree table
+ * instead of through the Distributed one: the column holding the key and, for times, the unit it is
+ * counted in (seconds per step). The shard is the key as UInt64 modulo the shard count, as the
+ * Distributed engine computes it (all weights 1). countries' hash is left to the server.
+ */
+export const SHARD_COLUMNS: Record<(typeof DATA_TABLES)[number], { column: string; seconds?: number } | undefined> = {
+  countries: undefined,
+  orders: { column: 'id' },
+  transactions: { column: 'order_id' },
+  payments_aggregate: { column: 'created_day' },
+  checkout_hourly: { column: 'hour', seconds: 3600 },
+  transaction_status: { column: 'minute', seconds: 60 },
+};
+
+/** Column name → ClickHouse type, from the table's CREATE statement in clickhouse-schema.sql. */
+export function columnTypes(table: TableName): Map<string, string> {
+  const body = createStatement(table, table);
+  const inner = body.slice(body.indexOf('(') + 1, body.lastIndexOf(') ENGINE'));
+  return new Map(
+    inner
+      .split(/,\s*\n/)
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0)
+      .map((line) => {
+        const [name, ...type] = line.split(/\s+/);
+        return [name!, type.join(' ')] as const;
+      }),
+  );
+}
+
 /** The CREATE TABLE statement of `table` from clickhouse-schema.sql, for `name` with `engine`. */
 export function createStatement(table: TableName, name: string, engine = 'MergeTree'): string {
   const sql = readSqlFile('clickhouse-schema.sql', import.meta.url);
@@ -101,6 +132,17 @@ export class LoadPlan {
 
   private leftovers(table: TableName): string[] {
     return [`${table}__new`, `${table}__new_local`, `${table}__load`, `${table}__old`, `${table}_local__old`];
+  }
+
+  /**
+   * Where a file's rows are written: on one server its `__new` table; on a cluster each shard's
+   * `__new_local` table directly (init-db computes the shard, see SHARD_COLUMNS), or for a table
+   * sharded by a hash the Distributed `__load` table on the first host.
+   */
+  insertTargets(table: (typeof DATA_TABLES)[number]): { server: Server; table: string }[] {
+    if (this.target.cluster === undefined) return [{ server: this.entry, table: this.q(`${table}__new`) }];
+    if (SHARD_COLUMNS[table] === undefined) return [{ server: this.entry, table: this.q(`${table}__load`) }];
+    return this.servers.map((server) => ({ server, table: this.q(`${table}__new_local`) }));
   }
 
   /** Drops what a load that died left behind, then creates the new tables. */

@@ -1,6 +1,6 @@
 import { connectClient } from '../db/clickhouse-engine.js';
-import { checkCluster, LoadPlan } from '../db/clickhouse-layout.js';
-import type { Server } from '../db/clickhouse-layout.js';
+import { checkCluster, LoadPlan, SHARD_COLUMNS } from '../db/clickhouse-layout.js';
+import type { DATA_TABLES, Server } from '../db/clickhouse-layout.js';
 import type { ClickHouseCredentials, ClickHouseTarget } from '../db/clickhouse-url.js';
 import { InputMissingError } from '../errors.js';
 import { toDbTime } from '../time.js';
@@ -46,7 +46,7 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         const started = performance.now();
-        const sink = new ClickHouseSink(plan.entry.client, plan.loadTable(file.spec.table as never), file.spec, file.display);
+        const sink = sinkFor(plan, file);
         try {
           const result = await loadFileInto(sink, file, file.bytes, dates, (n) => bar.update(n));
           loaded.push({ ...result, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started) });
@@ -84,4 +84,17 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
   } finally {
     await Promise.all(servers.map((s) => s.client.close()));
   }
+}
+
+/** The sink of one file: RowBinary into the new table, or into every shard's new local table. */
+export function sinkFor(plan: LoadPlan, file: InputFile): ClickHouseSink {
+  const table = file.spec.table as (typeof DATA_TABLES)[number];
+  const targets = plan.insertTargets(table).map((t) => ({ client: t.server.client, table: t.table }));
+  return new ClickHouseSink(file.spec, file.display, {
+    targets,
+    keysTable: { client: plan.entry.client, table: plan.loadTable(table) },
+    shard: SHARD_COLUMNS[table],
+    // Through a Distributed table (a hash-sharded table on a cluster): rows reach the shards before the INSERT returns.
+    settings: plan.target.cluster !== undefined && targets.length === 1 ? { insert_distributed_sync: 1 } : undefined,
+  });
 }

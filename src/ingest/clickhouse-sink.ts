@@ -1,124 +1,162 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseMessage } from '../db/clickhouse-engine.js';
+import { columnTypes } from '../db/clickhouse-layout.js';
+import type { TableName } from '../db/clickhouse-layout.js';
 import { DataError } from '../errors.js';
+import { columnEncoding, dayNumber, OutOfRange, RowBinaryWriter, unixSeconds } from './clickhouse-rowbinary.js';
+import type { ColumnEncoding } from './clickhouse-rowbinary.js';
 import { KeyConflict } from './inserter.js';
 import type { BatchInserter } from './load-file.js';
 import { insertColumns } from './row-converter.js';
 import type { TableSpec } from './tables.js';
 
 /**
- * Streams one file's converted rows into a ClickHouse table as TabSeparated text: one INSERT per
- * file, sent in ~1 MiB chunks while the file is parsed. ClickHouse enforces no unique keys, so once
- * every row is in, the table is asked for a repeated key; one found becomes the same KeyConflict
- * SQLite raises, and load-file.ts names both lines exactly as it does for SQLite.
+ * Streams one file's converted rows into ClickHouse as RowBinary: one INSERT per file and target
+ * table, its body written in ~1 MiB chunks while the file is still being parsed (the parser runs in
+ * a worker thread for big files, so parsing, encoding and the server's work overlap). On a cluster
+ * the sink computes each row's shard itself and writes to every shard's MergeTree table at once,
+ * rather than through the Distributed table (which would parse everything on one server and
+ * forward it). ClickHouse enforces no unique keys, so once every row is in, the table is asked for
+ * a repeated key; one found becomes the same KeyConflict SQLite raises, and load-file.ts names both
+ * lines exactly as it does for SQLite.
  */
 
-const CHUNK_CHARS = 1 << 20;
-/** First stored time (UTC text) past the range of ClickHouse's DateTime (up to 2106-02-07 06:28:15). */
-const LAST_DATETIME = '2106-01-01 00:00:00';
-
-/** A value in TabSeparated: `\N` for NULL, backslash escapes for the characters TSV gives meaning. */
-export function tsvValue(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number') return String(value);
-  const s = String(value);
-  return /[\\\t\n\r\0]/.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : s;
+export interface SinkTarget {
+  client: ClickHouseClient;
+  /** Qualified table name. */
+  table: string;
 }
 
-const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+export interface SinkOptions {
+  /** Where rows go: one table, or one per shard (then `shard` is set). */
+  targets: SinkTarget[];
+  /** The table that holds every row of the file, for the duplicate-key query (a Distributed one on a cluster). */
+  keysTable: SinkTarget;
+  /** On a cluster: the column (table name) holding the sharding key, and its unit for times. */
+  shard?: { column: string; seconds?: number };
+  /** Settings for the INSERTs (insert_distributed_sync for a Distributed target). */
+  settings?: Record<string, string | number>;
+}
+
+interface Stream {
+  target: SinkTarget;
+  body: PassThrough;
+  writer: RowBinaryWriter;
+  done: Promise<void>;
+}
 
 export class ClickHouseSink implements BatchInserter {
-  private readonly stream = new PassThrough();
-  private readonly done: Promise<unknown>;
+  private readonly streams: Stream[];
   private failure: unknown;
-  private buffer = '';
   private readonly width: number;
-  /** For enumeration columns (which arrive as indexes, see FieldKind.values): their values. */
-  private readonly enums: (readonly string[] | undefined)[];
+  private readonly encodings: ColumnEncoding[];
+  private readonly names: string[];
+  /** Index in a row of the sharding key, or -1 (one target). */
+  private readonly shardAt: number;
+  private readonly shardSeconds: number;
+  /** 2^64 mod the shard count: the Distributed engine takes a negative key as UInt64. */
+  private readonly wrap: number;
   private firstLine = 0;
   private lastLine = 0;
 
-  private readonly names: string[];
-
   constructor(
-    private readonly client: ClickHouseClient,
-    private readonly table: string,
     private readonly spec: TableSpec,
     private readonly display: string,
+    private readonly opts: SinkOptions,
   ) {
-    const columns = insertColumns(spec);
-    this.names = [...(spec.perSource ? ['source'] : []), ...spec.columns.map((c) => c.name)];
-    this.width = columns.length;
-    this.enums = [...(spec.perSource ? [undefined] : []), ...spec.columns.map((c) => c.kind.values)];
-    this.done = client
-      .insert({
-        table,
-        values: this.stream,
-        format: 'TabSeparated',
-        columns: columns as [string, ...string[]],
-        // Through a Distributed table: rows reach the shards before the INSERT returns.
-        clickhouse_settings: { insert_distributed_sync: 1 },
-      })
-      .catch((error: unknown) => {
-        this.failure = error;
-      });
+    this.names = insertColumns(spec);
+    this.width = this.names.length;
+    const types = columnTypes(spec.table as TableName);
+    const enumValues = [...(spec.perSource ? [undefined] : []), ...spec.columns.map((c) => c.kind.values)];
+    this.encodings = this.names.map((name, i) => {
+      const type = types.get(name);
+      if (type === undefined) throw new Error(`clickhouse-schema.sql: ${spec.table} has no column ${name}`);
+      return columnEncoding(type, enumValues[i]);
+    });
+    const n = opts.targets.length;
+    this.shardAt = n > 1 && opts.shard ? this.names.indexOf(opts.shard.column) : -1;
+    if (n > 1 && this.shardAt === -1) throw new Error(`${spec.table}: several targets need a sharding column`);
+    this.shardSeconds = opts.shard?.seconds ?? 0;
+    this.wrap = Number(2n ** 64n % BigInt(n));
+    const query = `INSERT INTO {table} (${this.names.join(', ')}) FORMAT RowBinary`;
+    this.streams = opts.targets.map((target) => {
+      const body = new PassThrough();
+      // abort() destroys it with an error; the request's own failure is what gets reported.
+      body.on('error', () => {});
+      const done = target.client
+        .exec({ query: query.replace('{table}', target.table), values: body, clickhouse_settings: opts.settings })
+        .then((result) => {
+          result.stream.destroy();
+        })
+        .catch((error: unknown) => {
+          this.failure ??= error;
+          body.destroy();
+        });
+      return { target, body, writer: new RowBinaryWriter((chunk) => body.write(chunk)), done };
+    });
   }
 
   insert(values: unknown[], rows: number, lines: ArrayLike<number>, from: number): void {
     if (this.failure) throw this.error();
-    if (this.firstLine === 0 && rows > 0) this.firstLine = lines[from]!;
-    if (rows > 0) this.lastLine = lines[from + rows - 1]!;
+    if (rows === 0) return;
+    if (this.firstLine === 0) this.firstLine = lines[from]!;
+    this.lastLine = lines[from + rows - 1]!;
     const w = this.width;
-    let text = '';
+    const encodings = this.encodings;
+    const single = this.shardAt === -1 ? this.streams[0]!.writer : undefined;
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < w; c++) {
-        const v = values[r * w + c];
-        if (typeof v === 'string' && v.length === 19 && v >= LAST_DATETIME && v[4] === '-' && v[13] === ':') this.tooLate(v, lines[from + r]!, c);
-        const e = this.enums[c];
-        text += (c ? '\t' : '') + tsvValue(e !== undefined && typeof v === 'number' ? e[v] : v);
+      const base = r * w;
+      const writer = single ?? this.streams[this.shardOf(values[base + this.shardAt])]!.writer;
+      try {
+        for (let c = 0; c < w; c++) writer.value(encodings[c]!, values[base + c], c);
+      } catch (error) {
+        if (error instanceof OutOfRange) {
+          throw new DataError({ file: this.display, line: lines[from + r]!, column: this.names[error.column], value: error.value }, error.problem);
+        }
+        throw error;
       }
-      text += '\n';
-    }
-    this.buffer += text;
-    if (this.buffer.length >= CHUNK_CHARS) {
-      this.stream.write(this.buffer);
-      this.buffer = '';
     }
   }
 
+  /** The shard of a row from its key value, as the Distributed engine places it. */
+  private shardOf(key: unknown): number {
+    const n = this.streams.length;
+    let k: number;
+    if (typeof key === 'number') k = key;
+    else if (this.shardSeconds > 0) k = Math.floor(unixSeconds(key as string) / this.shardSeconds);
+    else k = dayNumber(key as string);
+    const m = k % n;
+    return m >= 0 ? m : (((this.wrap + m) % n) + n) % n;
+  }
+
   async finish(): Promise<void> {
-    if (this.buffer) this.stream.write(this.buffer);
-    this.buffer = '';
-    this.stream.end();
-    await this.done;
+    for (const s of this.streams) {
+      s.writer.flush();
+      s.body.end();
+    }
+    await Promise.all(this.streams.map((s) => s.done));
     if (this.failure) throw this.error();
     await this.checkKeys();
   }
 
-  /** Ends the INSERT without finishing it (after a parse error), so the request does not linger. */
+  /** Ends the INSERTs without finishing them (after a parse error), so no request lingers. */
   abort(): void {
-    this.stream.destroy();
-  }
-
-  /** SQLite stores any year init-db accepts; ClickHouse's DateTime ends in 2106. */
-  private tooLate(value: string, line: number, column: number): never {
-    throw new DataError(
-      { file: this.display, line, column: this.names[column], value },
-      'date after 2105-12-31 23:59:59, the last time a ClickHouse DateTime column holds (SQLite databases take it)',
-    );
+    for (const s of this.streams) s.body.destroy(new Error('load aborted'));
   }
 
   private error(): Error {
-    return new Error(`inserting into ${this.table}: ${clickhouseMessage(this.failure)}`, { cause: this.failure });
+    const table = this.opts.targets.map((t) => t.table).filter((t, i, all) => all.indexOf(t) === i).join(', ');
+    return new Error(`inserting into ${table}: ${clickhouseMessage(this.failure)}`, { cause: this.failure });
   }
 
   private async checkKeys(): Promise<void> {
     const key = this.spec.key;
     if (key.length === 0) return;
     const cols = key.map((k, i) => `toString(${k}) AS k${i}`).join(', ');
-    const result = await this.client.query({
-      query: `SELECT ${cols} FROM ${this.table} GROUP BY ${key.join(', ')} HAVING count() > 1 LIMIT 100`,
+    const { client, table } = this.opts.keysTable;
+    const result = await client.query({
+      query: `SELECT ${cols} FROM ${table} GROUP BY ${key.join(', ')} HAVING count() > 1 LIMIT 100`,
       format: 'JSONEachRow',
       // Grouping 100M ids spills to disk instead of failing for memory.
       clickhouse_settings: { max_bytes_before_external_group_by: String(2_000_000_000) },

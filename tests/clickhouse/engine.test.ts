@@ -5,6 +5,9 @@ import { startCluster } from '../../scripts/bench-clickhouse-servers.js';
 import type { LocalCluster } from '../../scripts/bench-clickhouse-servers.js';
 import { ClickHouseEngine } from '../../src/db/clickhouse-engine.js';
 import { parseClickHouseUrl } from '../../src/db/clickhouse-url.js';
+import { createStatement, SHARDING_KEYS } from '../../src/db/clickhouse-layout.js';
+import { ClickHouseSink } from '../../src/ingest/clickhouse-sink.js';
+import { PAYMENTS_AGGREGATE, TRANSACTIONS } from '../../src/ingest/tables.js';
 import { REPO, workspace } from '../helpers/cli.js';
 import type { Workspace } from '../helpers/cli.js';
 import { describeClickHouse } from './support.js';
@@ -176,5 +179,45 @@ describeClickHouse('ClickHouse engine', () => {
     expect(r.stderr + r.stdout).not.toContain('hunter2secret');
     const logs = readFileSync(join(wrong.dir, 'logs/anomaly.log'), 'utf8');
     expect(logs).not.toContain('hunter2secret');
+  });
+
+  it('init-db puts each row on the shard named by the sharding key of the Distributed table (rows go to the shards directly)', async () => {
+    const [a, b] = cluster.servers;
+    let checked = 0;
+    for (const [table, key] of Object.entries(SHARDING_KEYS)) {
+      const onShard = await Promise.all([a!, b!].map((s) => sql(s.http, `SELECT count() FROM good_sharded.${table}_local`)));
+      const total = Number(await sql(port, `SELECT count() FROM good_sharded.${table}`));
+      expect(Number(onShard[0]) + Number(onShard[1]), table).toBe(total);
+      // Shard i (0-based) holds exactly the rows whose key is i modulo 2, as the Distributed engine would place them.
+      for (const [i, s] of [a!, b!].entries()) {
+        expect(await sql(s.http, `SELECT count() FROM good_sharded.${table}_local WHERE (${key}) % 2 != ${i}`), `${table} on shard ${i + 1}`).toBe('0');
+      }
+      if (total > 0) checked++;
+    }
+    expect(checked).toBe(6);
+  });
+
+  it('RowBinary carries every value the loader produces unchanged (negative and 2^53 integers, NULLs, long and non-ASCII text, times at the ends of the range)', async () => {
+    const engine = ClickHouseEngine.open(parseClickHouseUrl(cluster.singleUrl('default')), { user: 'default', password: '' });
+    for (const ddl of ['CREATE DATABASE IF NOT EXISTS rb', createStatement('payments_aggregate', 'rb.pa'), createStatement('transactions', 'rb.tx')]) await engine.exec(ddl);
+    const long = 'é'.repeat(100) + 'x'.repeat(20_000) + '\t\\\n\'"';
+    const pa = new ClickHouseSink(PAYMENTS_AGGREGATE, 'pa.csv', { targets: [{ client: engine.client, table: 'rb.pa' }], keysTable: { client: engine.client, table: 'rb.pa' } });
+    const row = (day: string, n: number, s: string | null, f: number | null) => [day, n, s, s, s, 1, s, 'approved', s, s, -n, s, s, n, n, n, s, Math.abs(n), f === null ? null : n];
+    pa.insert([...row('1970-01-02', -1, null, null), ...row('2105-12-31', Number.MAX_SAFE_INTEGER, long, 1), ...row('2026-11-20', -Number.MAX_SAFE_INTEGER, 'Zürich ✓', 0)], 3, [2, 3, 4], 0);
+    await pa.finish();
+    const back = await engine.query('SELECT toString(created_day) AS d, channel_id AS c, order_type AS o, bank_issuer AS b, count_emails AS e, is_secured AS s FROM rb.pa ORDER BY created_day');
+    expect(back).toEqual([
+      { d: '1970-01-02', c: -1, o: null, b: 1, e: null, s: 1 },
+      { d: '2026-11-20', c: -Number.MAX_SAFE_INTEGER, o: 'Zürich ✓', b: Number.MAX_SAFE_INTEGER, e: -Number.MAX_SAFE_INTEGER, s: 1 },
+      { d: '2105-12-31', c: Number.MAX_SAFE_INTEGER, o: long, b: -Number.MAX_SAFE_INTEGER, e: Number.MAX_SAFE_INTEGER, s: 1 },
+    ]);
+    const tx = new ClickHouseSink(TRANSACTIONS, 'tx.csv', { targets: [{ client: engine.client, table: 'rb.tx' }], keysTable: { client: engine.client, table: 'rb.tx' } });
+    tx.insert([1, '1970-01-01 00:00:01', 3, 7, 1, 2, '2105-12-31 23:59:59', 0, 7, 0], 2, [2, 3], 0);
+    await tx.finish();
+    expect(await engine.query("SELECT id, toString(created_date) AS t, transaction_type AS ty, transaction_status AS st FROM rb.tx ORDER BY id")).toEqual([
+      { id: 1, t: '1970-01-01 00:00:01', ty: 'refund', st: 'fail' },
+      { id: 2, t: '2105-12-31 23:59:59', ty: 'auth', st: 'success' },
+    ]);
+    await engine.close();
   });
 });
