@@ -120,6 +120,7 @@ export async function benchClickHouse(dir: string): Promise<void> {
   try {
     const version = await fetch(`http://127.0.0.1:${cluster.servers[0]!.http}/?query=SELECT%20version()`).then((r) => r.text());
     console.log(`== ClickHouse ${version.trim()} (two local clickhouse-server processes), node ${process.version}; sizes ${sizes.map(fmt).join(', ')}`);
+    await benchCeiling(cluster);
     await benchSink(cluster.singleUrl('bench_sink'), cluster.servers[0]!.process.pid!);
     /** Generates (or reuses, when BENCH_DIR already holds it) the CSV set of `n` transactions. */
     const dataset = async (n: number): Promise<{ rows: number; at: number; dir: string }> => {
@@ -217,6 +218,8 @@ async function benchSink(url: string, serverPid: number): Promise<void> {
       lines[r] = id + 1;
     }
     sink.insert(values, batch, lines, 0);
+    // Let the request send what is buffered, as a load does between the parser's row groups.
+    if (i % 50_000 === 0) await new Promise((r) => setImmediate(r));
   }
   await sink.finish();
   const wall = (performance.now() - t0) / 1000;
@@ -227,6 +230,64 @@ async function benchSink(url: string, serverPid: number): Promise<void> {
   console.log(
     `sink alone: ${fmt(n)} rows in ${wall.toFixed(1)} s wall (${fmt(n / wall)} rows/s); CPU: node ${nodeCpu.toFixed(2)} s + server ${serverCpu.toFixed(2)} s = ${fmt(n / (nodeCpu + serverCpu))} rows per CPU-second`,
   );
+}
+
+/** POSTs `body` as `INSERT INTO table FORMAT format` to a server's HTTP port. */
+async function post(port: number, sql: string, body?: Buffer): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/?query=${encodeURIComponent(sql)}`, { method: 'POST', body });
+  if (!res.ok) throw new Error(await res.text());
+}
+
+/**
+ * The server's own ceiling: 2 M transactions rows encoded beforehand (no parsing, no encoding
+ * timed) and POSTed in one INSERT, as RowBinary and as TabSeparated, into our MergeTree table on
+ * one server, and into both shards' tables at once (rows split by the sharding key, order_id).
+ */
+async function benchCeiling(cluster: Awaited<ReturnType<typeof startCluster>>): Promise<void> {
+  const { RowBinaryWriter, columnEncoding } = await import('../src/ingest/clickhouse-rowbinary.js');
+  const { createStatement, columnTypes } = await import('../src/db/clickhouse-layout.js');
+  const n = 2_000_000;
+  const types = columnTypes('transactions');
+  const names = ['id', 'created_date', 'transaction_type', 'order_id', 'transaction_status'];
+  const enc = names.map((c) => columnEncoding(types.get(c)!));
+  const chunks: Buffer[][] = [[], [], []];
+  const writers = chunks.map((list) => new RowBinaryWriter((c) => list.push(c)));
+  const tsv: string[] = [];
+  const start = Date.UTC(2026, 9, 1);
+  const kinds = ['auth', 'settle', 'void', 'refund'];
+  for (let i = 0; i < n; i++) {
+    const t = toDbTimeText(start + Math.floor((i * 86_400_000) / 29_000));
+    const row = [i + 1, t, kinds[i % 4]!, i >> 1, i % 3 === 0 ? 'fail' : 'success'];
+    for (const w of [writers[0]!, writers[1 + ((i >> 1) % 2)]!]) row.forEach((v, c) => w.value(enc[c]!, v, c));
+    tsv.push(row.join('\t'));
+  }
+  writers.forEach((w) => w.flush());
+  const [all, shard0, shard1] = chunks.map((list) => Buffer.concat(list));
+  const text = Buffer.from(tsv.join('\n') + '\n');
+  const ports = cluster.servers.map((s) => s.http);
+  const fresh = async (port: number) => {
+    await post(port, 'CREATE DATABASE IF NOT EXISTS bench_ceiling');
+    await post(port, 'DROP TABLE IF EXISTS bench_ceiling.t');
+    await post(port, createStatement('transactions', 'bench_ceiling.t'));
+  };
+  const insert = (format: string) => `INSERT INTO bench_ceiling.t (${names.join(', ')}) FORMAT ${format}`;
+  for (const [format, body] of [['RowBinary', all!], ['TabSeparated', text]] as const) {
+    await fresh(ports[0]!);
+    const t0 = performance.now();
+    await post(ports[0]!, insert(format), body);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`server alone, one server, ${format} (${(body.length / 1e6).toFixed(0)} MB pre-encoded): ${fmt(n)} rows in ${s.toFixed(2)} s = ${fmt(n / s)} rows/s`);
+  }
+  for (const port of ports.slice(0, 2)) await fresh(port);
+  const t0 = performance.now();
+  await Promise.all([post(ports[0]!, insert('RowBinary'), shard0), post(ports[1]!, insert('RowBinary'), shard1)]);
+  const s = (performance.now() - t0) / 1000;
+  console.log(`server alone, two shards at once, RowBinary split by order_id: ${fmt(n)} rows in ${s.toFixed(2)} s = ${fmt(n / s)} rows/s`);
+  for (const port of ports) await post(port, 'DROP DATABASE bench_ceiling');
+}
+
+function toDbTimeText(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function print(r: Row): void {

@@ -1,6 +1,6 @@
-import { isClickHouseUrl } from '../db/clickhouse-url.js';
-import { UsageError } from '../errors.js';
+import { clickhouseCredentials, isClickHouseUrl, parseClickHouseUrl } from '../db/clickhouse-url.js';
 import { appendToDatabase } from '../ingest/append.js';
+import { appendClickHouse } from '../ingest/append-clickhouse.js';
 import type { InputFile } from '../ingest/inputs.js';
 import type { CommandContext } from './context.js';
 import { summarize } from './init-db.js';
@@ -14,11 +14,11 @@ export async function appendCommand(
   ctx: CommandContext,
   opts: { files: InputFile[]; dataDir: string; dbPath: string; day: string; tz: string },
 ): Promise<number> {
-  if (isClickHouseUrl(opts.dbPath)) {
-    throw new UsageError('init-db --append loads into SQLite only; a ClickHouse database is reloaded whole with `anomaly init-db`');
-  }
   const started = performance.now();
-  const result = await appendToDatabase({ ...opts, now: ctx.now, progress: { write: ctx.err, enabled: ctx.interactive } });
+  const progress = { write: ctx.err, enabled: ctx.interactive };
+  const result = isClickHouseUrl(opts.dbPath)
+    ? await appendClickHouse({ ...opts, target: parseClickHouseUrl(opts.dbPath), credentials: clickhouseCredentials(ctx.env), now: ctx.now, progress })
+    : await appendToDatabase({ ...opts, now: ctx.now, progress });
   const lines = summarize(result.files);
   const replaced = new Map<string, number>();
   for (const f of result.files) replaced.set(f.table, (replaced.get(f.table) ?? 0) + f.replaced);

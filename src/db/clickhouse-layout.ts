@@ -130,8 +130,10 @@ export class LoadPlan {
     return this.q(distributed ? `${table}__load` : `${table}__new`);
   }
 
-  private leftovers(table: TableName): string[] {
-    return [`${table}__new`, `${table}__new_local`, `${table}__load`, `${table}__old`, `${table}_local__old`];
+  private leftovers(table: TableName, present: Set<string>): string[] {
+    // `__f<n>` / `__f<n>_local`: an append's staging tables, one per new file.
+    const staged = [...present].filter((name) => name.startsWith(`${table}__f`) && /^__f\d+(_local)?$/.test(name.slice(table.length)));
+    return [`${table}__new`, `${table}__new_local`, `${table}__load`, `${table}__old`, `${table}_local__old`, ...staged];
   }
 
   /**
@@ -168,13 +170,16 @@ export class LoadPlan {
     for (const s of this.servers) {
       const present = await tablesOf(s, this.target.database);
       for (const table of [...DATA_TABLES, ...BOOK_TABLES]) {
-        for (const name of this.leftovers(table)) if (present.has(name)) await exec(s, `DROP TABLE ${this.q(name)}`);
+        for (const name of this.leftovers(table, present)) if (present.has(name)) await exec(s, `DROP TABLE ${this.q(name)}`);
       }
     }
   }
 
-  /** Swaps the new tables in, server by server, and drops the old ones. */
-  async swap(): Promise<void> {
+  /**
+   * Swaps the new tables in, server by server, and drops the old ones: every table after a full
+   * load, or the ones an append rebuilt (`tables`, and `books` on the first host).
+   */
+  async swap(tables: readonly (typeof DATA_TABLES)[number][] = DATA_TABLES, books: readonly (typeof BOOK_TABLES)[number][] = BOOK_TABLES): Promise<void> {
     for (const [i, s] of this.servers.entries()) {
       const present = await tablesOf(s, this.target.database);
       const renames: string[] = [];
@@ -182,8 +187,8 @@ export class LoadPlan {
         if (present.has(to)) renames.push(`${this.q(to)} TO ${this.q(to + '__old')}`);
         renames.push(`${this.q(from)} TO ${this.q(to)}`);
       };
-      if (i === 0) for (const table of BOOK_TABLES) rename(`${table}__new`, table);
-      for (const table of DATA_TABLES) {
+      if (i === 0) for (const table of books) rename(`${table}__new`, table);
+      for (const table of tables) {
         if (this.target.cluster === undefined) {
           rename(`${table}__new`, table);
           continue;

@@ -6,7 +6,7 @@ import { InputMissingError } from '../errors.js';
 import { toDbTime } from '../time.js';
 import type { BuildResult, LoadedFile } from './build-db.js';
 import { ClickHouseSink } from './clickhouse-sink.js';
-import { DateParser } from './dates.js';
+import { datesFor } from './build-db.js';
 import type { InputFile } from './inputs.js';
 import { loadFileInto } from './load-file.js';
 import { ProgressBar } from './progress.js';
@@ -42,13 +42,13 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
     const loaded: LoadedFile[] = [];
     try {
       await plan.create();
-      const dates = new DateParser(opts.tz, opts.day);
+      const dates = datesFor(opts.tz, opts.day);
       for (const file of opts.files) {
         const bar = new ProgressBar(opts.progress?.write ?? (() => {}), opts.progress?.enabled ?? false, file.relPath, file.bytes);
         const started = performance.now();
         const sink = sinkFor(plan, file);
         try {
-          const result = await loadFileInto(sink, file, file.bytes, dates, (n) => bar.update(n));
+          const result = await loadFileInto(sink, file, file.bytes, dates(file.day), (n) => bar.update(n));
           loaded.push({ ...result, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started) });
         } catch (error) {
           sink.abort();
@@ -63,7 +63,7 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
         format: 'JSONEachRow',
         values: opts.files.map((file, i) => {
           const r = loaded[i]!;
-          return { table_name: r.table, file: r.relPath, source: file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: file.spec.perSource ? opts.day : null };
+          return { table_name: r.table, file: r.relPath, source: file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: file.spec.perSource ? (file.day ?? opts.day) : null };
         }),
       });
       await plan.entry.client.insert({

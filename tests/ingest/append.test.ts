@@ -186,11 +186,11 @@ describe('init-db --append', () => {
     expect(sha256(db)).toBe(before);
   });
 
-  it('refuses a ClickHouse target (64): that engine is reloaded whole', async () => {
+  it('appends to ClickHouse too (tests/clickhouse/append.test.ts); a server it cannot reach is 66', async () => {
     const { data } = setup();
     const r = await runInitDb(['--append', '--data-dir', data, '--db', 'clickhouse://127.0.0.1:1/anomaly']);
-    expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/--append loads into SQLite only/);
+    expect(r.code).toBe(66);
+    expect(r.stderr).toMatch(/cannot reach ClickHouse at http:\/\/127\.0\.0\.1:1/);
   });
 
   it('refuses a database not built by init-db (66)', async () => {
