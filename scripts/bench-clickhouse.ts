@@ -7,6 +7,8 @@
  *   BENCH_CH_ROWS (1000000,10000000,100000000)  sizes; a size above the largest CSV is made inside
  *     ClickHouse from the largest one (INSERT … SELECT … ARRAY JOIN range(n): earlier copies of the
  *     same data, shifted back in time by its span), so it has no load figure
+ *   BENCH_CH_ENGINES (sqlite,single,sharded)  which engines to measure (to split a long run)
+ *   BENCH_CH_CEILING (1)  0 skips the server-alone and sink-alone lines
  *   BENCH_CH_REPLAY_MINUTES (60)
  *   BENCH_DIR (data/bench)
  */
@@ -43,7 +45,7 @@ function env(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, ANOMALY_STATE_DB: join(dir, 'state.db'), ANOMALY_LOG_DIR: join(dir, 'logs'), ANOMALY_LOG_LEVEL: 'warn', SLACK_ALERT_BOT_TOKEN: '', PATH_TO_GOOGLE_JSON_CREDENTIALS: '' };
 }
 
-function timed(args: string[], dir: string): { seconds: number; stdout: string } {
+export function timed(args: string[], dir: string): { seconds: number; stdout: string } {
   const started = performance.now();
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: env(dir), maxBuffer: 1 << 28 });
   const seconds = (performance.now() - started) / 1000;
@@ -56,7 +58,7 @@ function loadedRows(stdout: string): number {
   return [...stdout.matchAll(/: (\d+) rows? \(/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-async function measure(rows: number, engine: string, db: string, dir: string, at: number, load?: { dataDir: string }): Promise<Row> {
+export async function measure(rows: number, engine: string, db: string, dir: string, at: number, load?: { dataDir: string }): Promise<Row> {
   const row: Row = { rows, engine, runMs: 0, replayMsPerStep: 0 };
   if (load) {
     const r = timed(['init-db', '--data-dir', load.dataDir, '--db', db], dir);
@@ -77,7 +79,7 @@ async function measure(rows: number, engine: string, db: string, dir: string, at
  * Makes `db` hold `factor` times its data: factor − 1 earlier copies of every time-stamped table,
  * each shifted back by the data's span (ids offset so they stay unique), inserted by ClickHouse.
  */
-async function multiply(url: string, factor: number): Promise<{ seconds: number; transactions: number }> {
+export async function multiply(url: string, factor: number): Promise<{ seconds: number; transactions: number }> {
   const target = parseClickHouseUrl(url);
   const engine = ClickHouseEngine.open(target, { user: process.env.CLICKHOUSE_USER ?? 'default', password: process.env.CLICKHOUSE_PASSWORD ?? '' });
   const db = target.database;
@@ -115,13 +117,15 @@ export async function benchClickHouse(dir: string): Promise<void> {
   }
   const sizes = (process.env.BENCH_CH_ROWS ?? '1000000,10000000,100000000').split(',').map(Number).filter((n) => n > 0);
   const csvSizes = sizes.filter((n) => n <= 10_000_000);
+  const wanted = new Set((process.env.BENCH_CH_ENGINES ?? 'sqlite,single,sharded').split(','));
+  const pick = <T extends readonly [string, string]>(list: T[]) => list.filter(([engine]) => wanted.has(engine === 'sqlite' ? 'sqlite' : engine === 'clickhouse' ? 'single' : 'sharded'));
   const cluster = await startCluster({ shards: 2, timeoutMs: 60_000 });
   const rows: Row[] = [];
   try {
     const version = await fetch(`http://127.0.0.1:${cluster.servers[0]!.http}/?query=SELECT%20version()`).then((r) => r.text());
     console.log(`== ClickHouse ${version.trim()} (two local clickhouse-server processes), node ${process.version}; sizes ${sizes.map(fmt).join(', ')}`);
-    await benchCeiling(cluster);
-    await benchSink(cluster.singleUrl('bench_sink'), cluster.servers[0]!.process.pid!);
+    if (process.env.BENCH_CH_CEILING !== '0') await benchCeiling(cluster);
+    if (process.env.BENCH_CH_CEILING !== '0') await benchSink(cluster.singleUrl('bench_sink'), cluster.servers[0]!.process.pid!);
     /** Generates (or reuses, when BENCH_DIR already holds it) the CSV set of `n` transactions. */
     const dataset = async (n: number): Promise<{ rows: number; at: number; dir: string }> => {
       const runDir = join(dir, `ch-${n}`);
@@ -139,11 +143,11 @@ export async function benchClickHouse(dir: string): Promise<void> {
     for (const n of csvSizes) {
       const { at, dir: runDir } = await dataset(n);
       const dataDir = join(runDir, 'data');
-      for (const [engine, db] of [
+      for (const [engine, db] of pick([
         ['sqlite', join(runDir, 'anomaly.db')],
         ['clickhouse', cluster.singleUrl(`bench_${n}`)],
         ['clickhouse ×2 shards', cluster.clusterUrl(`bench_${n}_sharded`)],
-      ] as const) {
+      ] as const)) {
         const r = await measure(n, engine, db, runDir, at, { dataDir });
         rows.push(r);
         print(r);
@@ -154,10 +158,10 @@ export async function benchClickHouse(dir: string): Promise<void> {
     for (const n of sizes.filter((s) => s > 10_000_000)) {
       if (!largest) break;
       const factor = Math.round(n / largest.rows);
-      for (const [engine, db] of [
+      for (const [engine, db] of pick([
         ['clickhouse', cluster.singleUrl(`bench_x${factor}`)],
         ['clickhouse ×2 shards', cluster.clusterUrl(`bench_x${factor}_sharded`)],
-      ] as const) {
+      ] as const)) {
         timed(['init-db', '--data-dir', join(largest.dir, 'data'), '--db', db], largest.dir);
         const made = await multiply(db, factor);
         console.log(`${engine}: ${fmt(made.transactions)} transactions made inside ClickHouse (INSERT … SELECT × ${factor}) in ${made.seconds.toFixed(0)} s`);

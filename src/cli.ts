@@ -251,11 +251,12 @@ function registerCommands(program: Command, run: Runner): void {
     .description('list the configured checks with type, description and destinations')
     .option('--config <file>', 'checks file (default: ANOMALY_CONFIG or anomaly.config.yaml)')
     .option('--json', 'print JSON')
+    .option('--db <path>', 'data database whose engine picks the SQL shown: a ClickHouse URL shows the dialect twins (default: ANOMALY_DB)')
     .addHelpText('after', examples([
       ['anomaly checks', 'every configured check with its type, severity and destinations'],
       ['anomaly checks --json --config other.yaml', 'another checks file, as JSON'],
     ]))
-    .action(run(async (ctx, opts: { config?: string; json?: boolean }) => {
+    .action(run(async (ctx, opts: { config?: string; json?: boolean; db?: string }) => {
       const { checksCommand } = await import('./commands/checks.js');
       return checksCommand(ctx, opts);
     }));

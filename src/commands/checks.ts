@@ -1,13 +1,19 @@
 import { resolve } from 'node:path';
 import { loadChecksFile } from '../config/checks-file.js';
 import { checkTypes } from '../checks/registry.js';
+import { forEngine } from '../checks/prepare.js';
+import { isClickHouseUrl } from '../db/clickhouse-url.js';
 import type { CommandContext } from './context.js';
 import { formatDuration, plural } from '../text.js';
 
-/** `anomaly checks`: the configured checks with type, description and destinations. */
-export async function checksCommand(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<number> {
+/**
+ * `anomaly checks`: the configured checks with type, description and destinations. `sql` names the
+ * file the data database's engine runs: on ClickHouse a check's dialect twin where it has one.
+ */
+export async function checksCommand(ctx: CommandContext, opts: { config?: string; json?: boolean; db?: string }): Promise<number> {
   const file = loadChecksFile(resolve(opts.config ?? ctx.env.ANOMALY_CONFIG), checkTypes());
-  const rows = file.checks.map((c) => ({
+  const engineName = isClickHouseUrl(opts.db ?? ctx.env.ANOMALY_DB) ? 'clickhouse' : 'sqlite';
+  const rows = file.checks.map((c) => forEngine(c, engineName)).map((c) => ({
     name: c.name,
     type: c.type,
     severity: c.severity,

@@ -220,4 +220,18 @@ describeClickHouse('ClickHouse engine', () => {
     ]);
     await engine.close();
   });
+
+  it('checks names the SQL file each engine runs: the ClickHouse twin where there is one', async () => {
+    const lite = await ws.cli('checks', '--json', '--db', join(ws.dir, 'any.db'));
+    const ch = await ws.cli('checks', '--json', '--db', single);
+    expect(lite.code, lite.stderr).toBe(0);
+    expect(ch.code, ch.stderr).toBe(0);
+    const sqlOf = (out: string) => Object.fromEntries((JSON.parse(out) as { checks: { name: string; sql: string }[] }).checks.map((c) => [c.name, c.sql]));
+    const [a, b] = [sqlOf(lite.stdout), sqlOf(ch.stdout)];
+    const twinned = Object.keys(a).filter((name) => a[name] !== b[name]);
+    expect(twinned.length).toBeGreaterThan(0);
+    for (const name of twinned) expect(b[name]).toBe(a[name]!.replace(/([^/]+\.sql)$/, 'clickhouse/$1'));
+    // A check without a twin shows the same file on both.
+    expect(Object.keys(a).length).toBeGreaterThan(twinned.length);
+  });
 });
