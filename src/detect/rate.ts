@@ -206,28 +206,48 @@ export interface ShareChunk {
  * while it lasts (a plain median over 6 hours gives way after 3), and a quiet night hour's 0 of
  * 80 weighs less than a day hour's 90 of 20,000. For one direction, the latest chunk's share (when
  * kept) bounds the result from the safe side. Returns the share and the total it rests on.
+ *
+ * The first chunk kept (the anchor) is, for one direction, the least alarming one — for `up` the
+ * lowest share with one event added, (count + 1) / total, so a small chunk cannot look lowest by
+ * chance — not simply the oldest: hours after a long incident, the oldest trailing hour is an
+ * incident hour, and anchoring there made the incident the normal level (on the real cloudwalk
+ * day, reversed "normal" at 19 % from 20:00, blind to a second surge).
  */
 export function normalShare(chunks: readonly ShareChunk[], opts: RateOptions): { share: number; total: number; kept: number; keptIndices: number[] } {
   const kept: ShareChunk[] = [];
   const keptIndices: number[] = [];
   const median = () => weightedMedian(kept.map((c) => c.count / c.total), kept.map((c) => c.total));
-  chunks.forEach((c, i) => {
-    if (c.total <= 0) return;
-    if (kept.length > 0 && chunkStandsOut(c, median(), kept.reduce((s, k) => s + k.total, 0), opts)) return;
+  const order = chunks.map((_, i) => i).filter((i) => chunks[i]!.total > 0);
+  const anchor = anchorChunk(chunks, order, opts.direction);
+  if (anchor !== undefined) {
+    order.splice(order.indexOf(anchor), 1);
+    order.unshift(anchor);
+  }
+  for (const i of order) {
+    const c = chunks[i]!;
+    if (kept.length > 0 && chunkStandsOut(c, median(), kept.reduce((s, k) => s + k.total, 0), opts)) continue;
     kept.push(c);
     keptIndices.push(i);
-  });
+  }
+  keptIndices.sort((a, b) => a - b);
   if (kept.length === 0) return { share: NaN, total: 0, kept: 0, keptIndices };
   // Shares drift with the time of day (denied rises every evening): when the latest chunk is
   // normal, its share bounds the expectation so a lagging median does not read the drift as a rise.
   let share = median();
   const latest = chunks.length ? chunks[chunks.length - 1]! : undefined;
-  if (latest && kept[kept.length - 1] === latest) {
+  if (latest && keptIndices[keptIndices.length - 1] === chunks.length - 1) {
     const s = latest.count / latest.total;
     if (opts.direction === 'up') share = Math.max(share, s);
     else if (opts.direction === 'down') share = Math.min(share, s);
   }
   return { share, total: kept.reduce((s, k) => s + k.total, 0), kept: kept.length, keptIndices };
+}
+
+/** The least alarming chunk for one direction (see normalShare); none for `both` (the oldest leads). */
+function anchorChunk(chunks: readonly ShareChunk[], order: readonly number[], direction: RateOptions['direction']): number | undefined {
+  if (direction === 'both' || order.length === 0) return undefined;
+  const key = (c: ShareChunk) => (direction === 'up' ? (c.count + 1) / c.total : -Math.max(0, c.count - 1) / c.total);
+  return order.reduce((best, i) => (key(chunks[i]!) < key(chunks[best]!) ? i : best), order[0]!);
 }
 
 /**

@@ -225,6 +225,21 @@ describe('normalShare', () => {
     expect(n.share).toBeGreaterThan(0.004);
   });
 
+  it('after a long incident the oldest trailing hours are the incident: they do not become normal', () => {
+    // The real cloudwalk day at 20:00: 14h 13 %, 15h–17h 19–22 %, 18h 11 %, 19h back to 1 %.
+    const chunks = [hour(0.13), hour(0.19), hour(0.19), hour(0.22), hour(0.11), hour(0.01)];
+    const n = normalShare(chunks, rule);
+    expect(n.share).toBeCloseTo(0.01, 3);
+    expect(n.keptIndices).toEqual([5]);
+  });
+
+  it('a tiny chunk cannot anchor the normal level by chance (one event added to its count)', () => {
+    const chunks = [{ count: 0, total: 5 }, hour(0.2), hour(0.2), hour(0.005), hour(0.006)];
+    const n = normalShare(chunks, rule);
+    expect(n.share).toBeLessThan(0.01);
+    expect(n.keptIndices).toEqual([0, 3, 4]);
+  });
+
   it('bounds the expectation by the latest hour when shares drift up through the day', () => {
     const chunks = [hour(0.09), hour(0.095), hour(0.1), hour(0.11), hour(0.125), hour(0.14, 8000)];
     expect(normalShare(chunks, { ...rule, minRatio: 1.6 }).share).toBeCloseTo(0.14, 3);
