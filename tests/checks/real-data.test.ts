@@ -90,6 +90,21 @@ describe('cloudwalk transactions_1 (reversed surge from 14:33)', () => {
     expect(quiet).toEqual([]);
   });
 
+  it('a short burst of a bursty rare status is not an alert; the same status in the surge is', async () => {
+    const at = async (time: string) => {
+      const r = await ws.cli('run', '--at', `${D}T${time}`, '--only', 'transaction_status_rates', '--json', '--dry-run');
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as RunJson & { checks: { metrics: Record<string, number> }[] }).checks[0]!;
+    };
+    // 13:04: 15 backend reversals in 5 minutes against ~3 normally (binomial z 5.7). Its morning
+    // counts are overdispersed (φ > 1.5), so the z is divided by √φ: stay level at most.
+    const burst = await at('13:04');
+    expect(burst.metrics.backend_reversed_dispersion).toBeGreaterThan(1.5);
+    expect(burst.anomalies.filter((a) => a.key === 'backend_reversed' && a.evidence !== 'stay')).toEqual([]);
+    // In the surge backend_reversed alerts within minutes, dispersion or not.
+    expect((await at('14:40')).anomalies.filter((a) => a.key === 'backend_reversed' && a.evidence !== 'stay')).toHaveLength(1);
+  });
+
   it('states the surge in words with share, normal level and z', async () => {
     const r = await ws.cli('run', '--at', `${D}T14:40`, '--only', 'transaction_status_rates', '--dry-run');
     expect(r.stdout).toMatch(/reversed \d+\.\d % of transactions 14:35–14:40 \([\d,]+ of [\d,]+\), normal 0\.\d % \(z = \d+/);
