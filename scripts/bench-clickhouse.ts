@@ -7,6 +7,8 @@
  *   BENCH_CH_ROWS (1000000,10000000,100000000)  sizes; a size above the largest CSV is made inside
  *     ClickHouse from the largest one (INSERT … SELECT … ARRAY JOIN range(n): earlier copies of the
  *     same data, shifted back in time by its span), so it has no load figure
+ *   BENCH_CH_CSV_MAX (10000000)  sizes up to this are generated as CSV and loaded by init-db (a
+ *     load figure); larger ones are made inside ClickHouse from the 10 M set
  *   BENCH_CH_ENGINES (sqlite,single,sharded)  which engines to measure (to split a long run)
  *   BENCH_CH_CEILING (1)  0 skips the server-alone and sink-alone lines
  *   BENCH_CH_REPLAY_MINUTES (60)
@@ -116,7 +118,8 @@ export async function benchClickHouse(dir: string): Promise<void> {
     process.exit(66);
   }
   const sizes = (process.env.BENCH_CH_ROWS ?? '1000000,10000000,100000000').split(',').map(Number).filter((n) => n > 0);
-  const csvSizes = sizes.filter((n) => n <= 10_000_000);
+  const csvMax = Number(process.env.BENCH_CH_CSV_MAX ?? 10_000_000);
+  const csvSizes = sizes.filter((n) => n <= csvMax);
   const wanted = new Set((process.env.BENCH_CH_ENGINES ?? 'sqlite,single,sharded').split(','));
   const pick = <T extends readonly [string, string]>(list: T[]) => list.filter(([engine]) => wanted.has(engine === 'sqlite' ? 'sqlite' : engine === 'clickhouse' ? 'single' : 'sharded'));
   const cluster = await startCluster({ shards: 2, timeoutMs: 60_000 });
@@ -153,9 +156,9 @@ export async function benchClickHouse(dir: string): Promise<void> {
         print(r);
       }
     }
-    const base = sizes.some((n) => n > 10_000_000) ? await dataset(10_000_000) : undefined;
+    const base = sizes.some((n) => n > csvMax) ? await dataset(10_000_000) : undefined;
     const largest = base;
-    for (const n of sizes.filter((s) => s > 10_000_000)) {
+    for (const n of sizes.filter((s) => s > csvMax)) {
       if (!largest) break;
       const factor = Math.round(n / largest.rows);
       for (const [engine, db] of pick([

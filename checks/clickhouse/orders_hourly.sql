@@ -4,7 +4,12 @@
 SELECT source, hour, today, yesterday, same_day_last_week, avg_last_week, avg_last_month
 FROM (
   WITH
-    (SELECT toDate(min(created_date)) FROM orders) AS first_day,
+    -- SQLite's first day is min(created_date) of all orders; only whether it lies 28 days or more
+    -- before the day matters (days_before is used capped at 28), so orders older than that are only
+    -- probed for (LIMIT 1), not scanned: orders are sorted by time, not by anything min() could use.
+    (SELECT count() FROM (SELECT 1 FROM orders WHERE created_date < {day_start:DateTime} - INTERVAL 28 DAY LIMIT 1)) AS older_orders,
+    (SELECT toDate(min(created_date)) FROM orders WHERE created_date >= {day_start:DateTime} - INTERVAL 28 DAY) AS first_recent_day,
+    if(older_orders > 0, toDate({day_start:DateTime} - INTERVAL 28 DAY), first_recent_day) AS first_day,
     (
       SELECT groupArray((toUInt32(hour), n))
       FROM (
