@@ -90,10 +90,6 @@ export class RowBinaryWriter {
     this.pos = 0;
   }
 
-  get pending(): number {
-    return this.pos;
-  }
-
   /** Writes one value of a column; throws OutOfRange (before writing anything) for a value the type cannot hold. */
   value(enc: ColumnEncoding, v: unknown, column: number): void {
     if (enc.nullable) {
