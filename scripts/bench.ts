@@ -1,23 +1,29 @@
 /**
  * `npm run bench`: prints the figures the issues set targets for. Nothing here is a pass/fail test.
- *   BENCH_INIT_ROWS (5,000,000)  rows for init-db vs `sqlite3 .import`
+ *   BENCH_INIT_ROWS (2000000,5000000)  sizes for init-db vs `sqlite3 .import` (and the largest shuffled)
+ *   BENCH_PAIRS (3)  paired runs of init-db and the CLI per file; BENCH_SHUFFLED_PAIRS (1) for the
+ *     shuffled copy of the largest (about 2 minutes a pair: rows out of key order are slow for both)
  *   BENCH_RUN_ROWS (1,000,000,10,000,000)  data sizes for `anomaly run --dry-run` vs the sqlite3 CLI
  *   BENCH_DIR (data/bench)  scratch directory (large files; git-ignored)
- *   BENCH_ONLY (init,run,replay)  which parts to run; `append` (not in the default) runs the
+ *   BENCH_ONLY (init,run,replay)  which parts to run; `parsers` (not in the default) compares the CSV
+ *     parsers on the largest BENCH_INIT_ROWS file (scripts/bench-parsers.ts); `append` (not in the default) runs the
  *     init-db --append benchmark: BENCH_APPEND_ROWS (10,000,000) stored rows, BENCH_APPEND_NEW (10,000)
  * `npm run bench -- --engine clickhouse` compares SQLite with ClickHouse instead (bench-clickhouse.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchAppend, nodeStartMs } from './bench-append.js';
-import { benchInitDb } from './bench-init-db.js';
+import { benchInitDb, describeFigures, writeTransactionsCsv } from './bench-init-db.js';
+import { benchParsers } from './bench-parsers.js';
 import { benchReplay, benchRun, prepareDataset } from './bench-run.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), existsSync(fileURLToPath(new URL('../package.json', import.meta.url))) ? '..' : '../..');
 const dir = resolve(process.env.BENCH_DIR ?? join(repoRoot, 'data/bench'));
-const initRows = Number(process.env.BENCH_INIT_ROWS ?? 5_000_000);
+const initRows = (process.env.BENCH_INIT_ROWS ?? '2000000,5000000').split(',').map(Number);
+const initPairs = Number(process.env.BENCH_PAIRS ?? 3);
 const runRows = (process.env.BENCH_RUN_ROWS ?? '1000000,10000000').split(',').map(Number);
 const only = new Set((process.env.BENCH_ONLY ?? 'init,run,replay').split(','));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -44,12 +50,25 @@ if (spawnSync('sqlite3', ['-version']).error) {
 console.log(`node ${process.version}, sqlite3 ${spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).stdout.split(' ')[0]}, scratch ${dir}\n`);
 
 if (only.has('init')) {
-  console.log(`== init-db: ${fmt(initRows)}-row transactions.csv`);
-  const init = await benchInitDb({ rows: initRows, dir: join(dir, 'init') });
-  console.log(`init-db         ${fmt(init.rowsPerSec)} rows/s, peak RSS ${init.peakRssMb.toFixed(0)} MB`);
-  console.log(`sqlite3 .import ${fmt(init.cliRowsPerSec)} rows/s`);
-  console.log(`ratio           ${init.ratio.toFixed(2)}× the CLI's rows/s (target ≥ 1.0×; RSS target ≤ 150 MB)\n`);
+  console.log(`== init-db vs sqlite3 .import: transactions.csv of ${initRows.map(fmt).join(' and ')} rows (${initPairs} pairs each), then the largest shuffled`);
+  const uptime = () => `load average ${loadavg().map((n) => n.toFixed(2)).join(', ')}`;
+  console.log(uptime());
+  const figures = await benchInitDb({ sizes: initRows, dir: join(dir, 'init'), pairs: initPairs, shuffledPairs: Number(process.env.BENCH_SHUFFLED_PAIRS ?? 1) });
+  console.log('');
+  for (const f of figures) for (const line of describeFigures(f)) console.log(line);
+  console.log(`${uptime()}\n`);
   rmSync(join(dir, 'init'), { recursive: true, force: true });
+}
+
+if (only.has('parsers')) {
+  const rows = initRows[initRows.length - 1]!;
+  const csv = join(dir, 'parsers', 'transactions.csv');
+  mkdirSync(join(dir, 'parsers'), { recursive: true });
+  await writeTransactionsCsv(csv, rows);
+  console.log(`== CSV to typed rows, one thread, nothing inserted: ${fmt(rows)}-row transactions.csv (best of 2; load average ${loadavg().map((n) => n.toFixed(2)).join(', ')})`);
+  for (const f of await benchParsers(csv, 2)) console.log(`${f.name.padEnd(34)} ${fmt(f.rowsPerSec).padStart(10)} rows/s (${f.seconds.toFixed(2)} s)`);
+  console.log('');
+  rmSync(join(dir, 'parsers'), { recursive: true, force: true });
 }
 
 if (only.has('append')) {

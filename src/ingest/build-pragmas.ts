@@ -19,9 +19,10 @@ export function openBuildDb(path: string, maxPageCount?: number): Database.Datab
     db.pragma('synchronous = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
     // Index sorts spill to temporary files instead of memory, and a small page cache (which also
-    // bounds the sorter's memory) keeps RSS flat for big files at no measurable cost in speed.
+    // bounds the sorter's memory) keeps RSS flat for big files at no measurable cost in speed; 4 MiB
+    // a connection, as a parallel load has two of them.
     db.pragma('temp_store = FILE');
-    db.pragma('cache_size = -8192');
+    db.pragma('cache_size = -4096');
     return db;
   } catch (error) {
     db.close();

@@ -70,9 +70,11 @@ async function run(data: PartWorkerData): Promise<void> {
     for (const sql of data.indexes) db.exec(sql);
     db.exec('COMMIT');
     const indexMs = performance.now() - indexStart;
+    // Closed before saying so: the connection holds an exclusive lock the main thread then needs.
+    db.close();
     post({ t: 'done', rows: result.rows, endLine: result.endLine, parseMs: loadMs - insertMs, insertMs, indexMs });
   } finally {
-    db.close();
+    if (db.open) db.close();
   }
 }
 

@@ -40,10 +40,15 @@ export interface TypedReadResult {
   rows: number;
   /** Bytes read (the file's size when read whole). */
   bytes: number;
-  /** sha256 of the bytes read. */
+  /** sha256 of the bytes read ('' for a range: the whole file is hashed elsewhere). */
   sha256: string;
   /** The physical line after the last one read. */
   endLine: number;
+}
+
+/** Buffer's own Latin-1 decoder (what `toString('latin1')` calls, minus its argument checks). */
+interface Latin1 {
+  latin1Slice(start: number, end: number): string;
 }
 
 const GENERIC = 0;
@@ -141,7 +146,7 @@ export class TypedRowBuilder implements ByteRecordSink {
         if (found === -1) return false;
         out[k++] = found;
       } else {
-        const v = this.converters[c]!(buf.toString('latin1', s, e));
+        const v = this.converters[c]!((buf as unknown as Latin1).latin1Slice(s, e));
         if (v === undefined) return false;
         out[k++] = v;
       }
@@ -201,7 +206,7 @@ export async function readTypedRows(
   const scanner = new ByteRecordScanner(target.display, builder, range?.firstLine ?? 1);
   builder.scanner = scanner;
   if (range?.header) builder.useHeader(range.header, 1);
-  const hash = createHash('sha256');
+  const hash = range ? undefined : createHash('sha256');
   const buf = Buffer.allocUnsafe(CHUNK + MAX_RECORD_BYTES + 4);
   let len = 0; // bytes held in buf
   let offset = start; // file offset of buf[0]
@@ -214,7 +219,7 @@ export async function readTypedRows(
     for (;;) {
       const want = Math.min(CHUNK, end - (offset + len));
       const { bytesRead } = want > 0 ? await handle.read(buf, len, want, offset + len) : { bytesRead: 0 };
-      hash.update(buf.subarray(len, len + bytesRead));
+      hash?.update(buf.subarray(len, len + bytesRead));
       if (offset === 0 && len === 0 && bytesRead >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
         pos = checked = 3; // a UTF-8 byte-order mark is not part of the first header name
       }
@@ -241,5 +246,5 @@ export async function readTypedRows(
   }
   if (start === 0) builder.conv.assertHeaderSeen();
   builder.flush();
-  return { rows: builder.rows, bytes: offset + len - start, sha256: hash.digest('hex'), endLine: scanner.line };
+  return { rows: builder.rows, bytes: offset + len - start, sha256: hash?.digest('hex') ?? '', endLine: scanner.line };
 }
