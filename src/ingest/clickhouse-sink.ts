@@ -14,7 +14,8 @@ import type { TableSpec } from './tables.js';
 /**
  * Streams one file's converted rows into ClickHouse as RowBinary: one INSERT per file and target
  * table, its body written in ~1 MiB chunks while the file is still being parsed (the parser runs in
- * a worker thread for big files, so parsing, encoding and the server's work overlap). On a cluster
+ * a worker thread for big files, so parsing, encoding and the server's work overlap; a server that
+ * reads slower than the parser holds the parser back through backlog(), so memory stays bounded). On a cluster
  * the sink computes each row's shard itself and writes to every shard's MergeTree table at once,
  * rather than through the Distributed table (which would parse everything on one server and
  * forward it). ClickHouse enforces no unique keys, so once every row is in, the table is asked for
@@ -140,6 +141,13 @@ export class ClickHouseSink implements BatchInserter {
     await this.checkKeys();
   }
 
+  /** Settles once every INSERT body has drained (or ended): until then the parser waits. */
+  backlog(): Promise<void> | undefined {
+    const full = this.streams.filter((s) => s.body.writableNeedDrain);
+    if (full.length === 0) return undefined;
+    return Promise.all(full.map((s) => drainedOrClosed(s.body))).then(() => undefined);
+  }
+
   /** Ends the INSERTs without finishing them (after a parse error), so no request lingers. */
   abort(): void {
     for (const s of this.streams) s.body.destroy(new Error('load aborted'));
@@ -166,4 +174,16 @@ export class ClickHouseSink implements BatchInserter {
     const keys = new Set(rows.map((r) => key.map((_, i) => r[`k${i}`]).join('\u0000')));
     throw new KeyConflict(keys, this.firstLine, this.lastLine, new Error(`duplicate ${key.join(', ')}`));
   }
+}
+
+function drainedOrClosed(body: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      body.off('drain', done);
+      body.off('close', done);
+      resolve();
+    };
+    body.on('drain', done);
+    body.on('close', done);
+  });
 }

@@ -42,6 +42,11 @@ export interface BatchInserter {
   insert(values: unknown[], rows: number, lines: ArrayLike<number>, from: number): void;
   /** Called once every row is handed over; may throw KeyConflict (a sink that checks keys at the end). */
   finish?(): Promise<void>;
+  /**
+   * A promise while the sink holds more than it can pass on (a server slower than the parser): the
+   * parser thread gets no new slot until it settles, so memory stays bounded on any file size.
+   */
+  backlog?(): Promise<void> | undefined;
 }
 
 /** loadFile for any BatchInserter: the same parsing, validation and duplicate messages. */
@@ -102,9 +107,14 @@ function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DatePa
           fail(error);
           return;
         }
-        Atomics.sub(inFlight, 0, 1);
-        Atomics.notify(inFlight, 0);
-        onProgress?.(m.bytes);
+        const release = () => {
+          Atomics.sub(inFlight, 0, 1);
+          Atomics.notify(inFlight, 0);
+          onProgress?.(m.bytes);
+        };
+        const backlog = inserter.backlog?.();
+        if (backlog) void backlog.then(release, release);
+        else release();
       } else if (m.t === 'done') {
         settled = true;
         resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256 });
