@@ -2,13 +2,14 @@ import { connectClient } from '../db/clickhouse-engine.js';
 import { checkCluster, createStatement, exec, LoadPlan, SHARD_COLUMNS, SHARDING_KEYS, tablesOf } from '../db/clickhouse-layout.js';
 import type { DATA_TABLES, Server } from '../db/clickhouse-layout.js';
 import { quoteString } from '../db/clickhouse-binding.js';
-import type { ClickHouseCredentials, ClickHouseTarget } from '../db/clickhouse-url.js';
+import type { ClickHouseTarget } from '../db/clickhouse-url.js';
 import { AppError, ExitCode, InputMissingError } from '../errors.js';
 import { readSqlFile } from '../sql-file.js';
 import { toDbTime } from '../time.js';
 import type { AppendedFile, AppendResult } from './append.js';
 import { sha256File } from './append.js';
 import { buildClickHouse } from './build-clickhouse.js';
+import type { ClickHouseBuildOptions } from './build-clickhouse.js';
 import { datesFor } from './build-db.js';
 import { ClickHouseSink } from './clickhouse-sink.js';
 import type { InputFile } from './inputs.js';
@@ -35,15 +36,8 @@ import { ProgressBar } from './progress.js';
  * plus the new rows; untouched tables are not copied.
  */
 
-export interface ClickHouseAppendOptions {
-  files: InputFile[];
-  target: ClickHouseTarget;
-  credentials: ClickHouseCredentials;
-  day: string;
-  tz: string;
-  now: () => number;
-  progress?: { write: (text: string) => void; enabled: boolean };
-}
+/** The same inputs as a full ClickHouse load. */
+export type ClickHouseAppendOptions = ClickHouseBuildOptions;
 
 type DataTable = (typeof DATA_TABLES)[number];
 

@@ -14,13 +14,17 @@ import { readTypedRows } from './typed-rows.js';
  * worker from running ahead (and memory from growing with the file). Rows travel as RowGroups.
  */
 
-export interface ParseWorkerData {
+/** Which file a loader thread reads, and how its dates are read (plain data: it crosses threads). */
+export interface FileThreadData {
   path: string;
   display: string;
   table: string;
   source: string | null;
   tz: string;
   day: string;
+}
+
+export interface ParseWorkerData extends FileThreadData {
   /** [groups posted and not yet inserted] */
   inFlight: Int32Array;
 }

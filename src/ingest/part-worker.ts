@@ -4,6 +4,7 @@ import { DateParser } from './dates.js';
 import { Inserter, KeyConflict } from './inserter.js';
 import { openBuildDb } from './build-pragmas.js';
 import { specByTable } from './tables.js';
+import type { FileThreadData } from './parse-worker.js';
 import type { ByteRange } from './typed-rows.js';
 import { readTypedRows } from './typed-rows.js';
 
@@ -13,13 +14,7 @@ import { readTypedRows } from './typed-rows.js';
  * table's remaining indexes on its part. No row crosses threads.
  */
 
-export interface PartWorkerData {
-  path: string;
-  display: string;
-  table: string;
-  source: string | null;
-  tz: string;
-  day: string;
+export interface PartWorkerData extends FileThreadData {
   range: ByteRange;
   /** The database file this part goes into (part 0: the build's temp database). */
   dbPath: string;
