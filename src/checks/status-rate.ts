@@ -169,6 +169,9 @@ export class StatusRateCheck implements CheckType<Params> {
       });
     }
 
+    // normalShare reads trailing hours oldest first; its keptIndices point into this same list.
+    const trailingOldestFirst = [...trailing].reverse();
+
     // The baseline chunks cut into pieces as long as the window, for the overdispersion of each
     // status at the scale judged (see dispersionFactor).
     const piecesOf = new Map<Chunk, ReturnType<typeof series.sum>[]>();
@@ -197,12 +200,12 @@ export class StatusRateCheck implements CheckType<Params> {
       const chunksOf = (list: typeof usable) => list.map(({ s }) => ({ count: s.byStatus.get(status) ?? 0, total: s.total }));
       const normal = sameTime.length >= 3
         ? { share: weightedMedian(chunksOf(usable).map((c) => c.count / c.total), usable.map(({ s }) => s.total)), total: usable.reduce((sum, { s }) => sum + s.total, 0) }
-        : normalShare(chunksOf([...trailing].reverse()), opts);
+        : normalShare(chunksOf(trailingOldestFirst), opts);
       const expectedShare = normal.share;
       const baselineTotal = normal.total;
       const count = win.byStatus.get(status) ?? 0;
       // Overdispersion from the baseline chunks the normal share rests on (incident hours left out).
-      const baseChunks = 'keptIndices' in normal ? normal.keptIndices.map((i) => [...trailing].reverse()[i]!.c) : usable.map(({ c }) => c);
+      const baseChunks = 'keptIndices' in normal ? normal.keptIndices.map((i) => trailingOldestFirst[i]!.c) : usable.map(({ c }) => c);
       const dispersion = dispersionFactor(
         baseChunks.map((c) => pieces(c).map((x) => ({ count: x.byStatus.get(status) ?? 0, total: x.total }))),
         expectedShare,
