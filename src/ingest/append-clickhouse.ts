@@ -7,10 +7,10 @@ import { AppError, ExitCode, InputMissingError } from '../errors.js';
 import { readSqlFile } from '../sql-file.js';
 import { toDbTime } from '../time.js';
 import type { AppendedFile, AppendResult } from './append.js';
-import { sha256File } from './append.js';
+import { sha256File } from './read-records.js';
 import { buildClickHouse } from './build-clickhouse.js';
 import type { ClickHouseBuildOptions } from './build-clickhouse.js';
-import { datesFor } from './build-db.js';
+import { datesFor, fileDay } from './build-db.js';
 import { ClickHouseSink } from './clickhouse-sink.js';
 import type { InputFile } from './inputs.js';
 import { loadFileInto } from './load-file.js';
@@ -112,10 +112,6 @@ function notBuilt(target: ClickHouseTarget): AppError {
 }
 
 /** `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
-function fileDay(file: InputFile, defaultDay: string): string | null {
-  return file.spec.perSource ? (file.day ?? defaultDay) : null;
-}
-
 async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promise<AppendResult> {
   const db = plan.target.database;
   const q = (name: string) => `${db}.${name}`;

@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { AppError, ExitCode } from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { readSqlFile } from '../sql-file.js';
 import { toDbTime } from '../time.js';
-import { buildDatabase, datesFor, removeStaleTemps } from './build-db.js';
+import { buildDatabase, datesFor, fileDay, removeStaleTemps } from './build-db.js';
 import type { BuildOptions, LoadedFile } from './build-db.js';
 import type { InputFile } from './inputs.js';
 import { loadFile } from './load-file.js';
+import { sha256File } from './read-records.js';
 import { ProgressBar } from './progress.js';
 import type { TableSpec } from './tables.js';
 
@@ -38,13 +38,6 @@ export interface AppendResult {
   files: AppendedFile[];
   /** Files skipped because the same bytes were loaded already (relative paths). */
   skipped: string[];
-}
-
-/** The sha256 of a file's bytes, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function appendToDatabase(opts: AppendOptions): Promise<AppendResult> {
@@ -108,10 +101,6 @@ async function newFiles(db: Database.Database, opts: AppendOptions): Promise<{ p
 }
 
 /** The `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
-function fileDay(file: InputFile, defaultDay: string): string | null {
-  return file.spec.perSource ? (file.day ?? defaultDay) : null;
-}
-
 async function appendFiles(db: Database.Database, files: InputFile[], opts: AppendOptions): Promise<AppendedFile[]> {
   const dates = datesFor(opts.tz, opts.day);
   const staged = new Set<string>();

@@ -6,7 +6,7 @@ import { InputMissingError } from '../errors.js';
 import { toDbTime } from '../time.js';
 import type { BuildResult, LoadedFile } from './build-db.js';
 import { ClickHouseSink } from './clickhouse-sink.js';
-import { datesFor } from './build-db.js';
+import { datesFor, fileDay } from './build-db.js';
 import type { InputFile } from './inputs.js';
 import { loadFileInto } from './load-file.js';
 import { ProgressBar } from './progress.js';
@@ -63,7 +63,7 @@ export async function buildClickHouse(opts: ClickHouseBuildOptions): Promise<Bui
         format: 'JSONEachRow',
         values: opts.files.map((file, i) => {
           const r = loaded[i]!;
-          return { table_name: r.table, file: r.relPath, source: file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: file.spec.perSource ? (file.day ?? opts.day) : null };
+          return { table_name: r.table, file: r.relPath, source: file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: fileDay(file, opts.day) };
         }),
       });
       await plan.entry.client.insert({

@@ -128,6 +128,11 @@ function diskFull(error: unknown, dbPath: string, tmp: string): AppError | undef
 }
 
 /** A DateParser per day: dated files carry their own day, the others take `--date`. */
+/** The day a file's rows are recorded under in `loads`: a per-source file's own day (dated files) or the run's; none for other tables. */
+export function fileDay(file: InputFile, defaultDay: string): string | null {
+  return file.spec.perSource ? (file.day ?? defaultDay) : null;
+}
+
 export function datesFor(tz: string, defaultDay: string): (day?: string) => DateParser {
   const parsers = new Map<string, DateParser>();
   return (day = defaultDay) => {
@@ -235,7 +240,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       );
       opts.files.forEach((file, i) => {
         const r = loaded[i]!;
-        insertLoad.run(r.table, r.relPath, file.source, r.bytes, r.rows, r.sha256, loadedAt, file.spec.perSource ? (file.day ?? opts.day) : null);
+        insertLoad.run(r.table, r.relPath, file.source, r.bytes, r.rows, r.sha256, loadedAt, fileDay(file, opts.day));
       });
       const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       insertMeta.run('schema_version', SCHEMA_VERSION);

@@ -11,11 +11,7 @@ export function openBuildDb(path: string, maxPageCount?: number): Database.Datab
     if (maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.floor(maxPageCount)}`);
     // Bigger pages: fewer B-tree pages to split and write per row (takes effect on a new file).
     db.pragma('page_size = 16384');
-    // better-sqlite3's defensive mode silently refuses journal_mode=OFF, so it is lifted for that
-    // one statement.
-    db.unsafeMode(true);
-    db.pragma('journal_mode = OFF');
-    db.unsafeMode(false);
+    journalOff(db);
     db.pragma('synchronous = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
     // Index sorts spill to temporary files instead of memory, and a small page cache (which also
@@ -28,4 +24,11 @@ export function openBuildDb(path: string, maxPageCount?: number): Database.Datab
     db.close();
     throw error;
   }
+}
+
+/** No rollback journal for `schema`: better-sqlite3's defensive mode silently refuses that, so it is lifted for that one statement. */
+export function journalOff(db: Database.Database, schema = 'main'): void {
+  db.unsafeMode(true);
+  db.pragma(`${schema}.journal_mode = OFF`);
+  db.unsafeMode(false);
 }

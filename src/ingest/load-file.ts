@@ -130,7 +130,7 @@ function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DatePa
 }
 
 /** The same DataError as thrown in the worker (its message is location + ': ' + problem). */
-function rebuildDataError(location: DataError['location'], message: string): DataError {
+export function rebuildDataError(location: DataError['location'], message: string): DataError {
   const prefix = new DataError(location, '').message;
   return new DataError(location, message.slice(prefix.length));
 }

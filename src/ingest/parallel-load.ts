@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, DataError } from '../errors.js';
@@ -9,9 +7,11 @@ import { MAX_RECORD_BYTES } from './byte-records.js';
 import { CsvParser } from './csv-parser.js';
 import type { DateParser } from './dates.js';
 import { KeyConflict } from './inserter.js';
-import { describeDuplicate } from './load-file.js';
+import { describeDuplicate, rebuildDataError } from './load-file.js';
 import type { LoadResult, LoadTarget } from './produce-rows.js';
 import type { PartTimes, PartWorkerData, PartWorkerMessage } from './part-worker.js';
+import { journalOff } from './build-pragmas.js';
+import { sha256File } from './read-records.js';
 import { readTypedRows } from './typed-rows.js';
 
 /**
@@ -107,22 +107,6 @@ export function partPath(tmp: string): string {
   return `${tmp}.part1`;
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
-}
-
 type PartOutcome = { ok: true; rows: number; endLine: number; times: PartTimes } | { ok: false; error: unknown };
 
 function runPart(data: PartWorkerData, onProgress: (bytes: number) => void, workers: Worker[]): Promise<PartOutcome> {
@@ -143,7 +127,7 @@ function runPart(data: PartWorkerData, onProgress: (bytes: number) => void, work
       if (m.t === 'progress') onProgress(m.bytes);
       else if (m.t === 'done') settle({ ok: true, rows: m.rows, endLine: m.endLine, times: { parseMs: m.parseMs, insertMs: m.insertMs, indexMs: m.indexMs } });
       else if (m.t === 'conflict') settle({ ok: false, error: new KeyConflict(new Set(m.keys), m.firstLine, m.lastLine, new Error(m.message)) });
-      else if (m.location) settle({ ok: false, error: new DataError(m.location, m.message.slice(new DataError(m.location, '').message.length)) });
+      else if (m.location) settle({ ok: false, error: rebuildDataError(m.location, m.message) });
       else if (m.exitCode !== undefined) settle({ ok: false, error: new AppError(m.message, m.exitCode) });
       else settle({ ok: false, error: Object.assign(new Error(m.message), { code: m.code, stack: m.stack }) });
     });
@@ -169,11 +153,10 @@ export async function loadParallel(opts: ParallelLoadOptions): Promise<{ parts: 
       workers,
     ),
   ];
-  // The first failure ends the other part at once.
-  const stopOthers = parts.map((p) => p.then((o) => (o.ok ? undefined : Promise.all(workers.map((w) => w.terminate())))));
+  // The first failure ends the other part at once (the finally below ends every worker in any case).
+  for (const part of parts) void part.then((o) => (o.ok ? undefined : Promise.all(workers.map((w) => w.terminate()))));
   try {
-    const [sha256, ...outcomes] = await Promise.all([hashFile(target.path), ...parts]);
-    await Promise.all(stopOthers);
+    const [sha256, ...outcomes] = await Promise.all([sha256File(target.path), ...parts]);
     return { parts: outcomes, sha256 };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -227,9 +210,7 @@ export async function mergePart(db: Database.Database, tmp: string, target: Load
   } finally {
     if (db.open) {
       db.exec('DETACH DATABASE part1');
-      db.unsafeMode(true);
-      db.pragma('main.journal_mode = OFF');
-      db.unsafeMode(false);
+      journalOff(db);
     }
     rmSync(partPath(tmp), { force: true });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { DataError, InputMissingError } from '../errors.js';
 import { CsvParser } from './csv-parser.js';
@@ -108,4 +108,11 @@ export function utf8Error(path: string, display: string, at: number): DataError 
     { file: display, line, column: `byte ${at - lineStart + 1}`, value: hex },
     `invalid UTF-8 (byte ${hex} does not start a valid character or the sequence is cut short); save the file as UTF-8`,
   );
+}
+
+/** The sha256 of a file's bytes, streamed (what `loads` records to recognise a file loaded before). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
