@@ -12,7 +12,7 @@ import type { LoadResult } from './load-file.js';
 import { ProgressBar } from './progress.js';
 import { readSqlFile } from '../sql-file.js';
 import { openBuildDb } from './build-pragmas.js';
-import { loadParallel, mergePart, partFailure, partPath, partWorkerAvailable, planSplit } from './parallel-load.js';
+import { loadParallel, mergePart, partPath, partWorkerAvailable, planSplit } from './parallel-load.js';
 import type { LoadPhases } from './parallel-load.js';
 
 /**
@@ -210,12 +210,9 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
               maxPageCount: opts.maxPageCount,
               onProgress: (n) => bar.update(n),
             });
-            if (run.parts.some((p) => !p.ok)) throw await partFailure(file, fileDates, run.parts);
             db = openBuildDb(tmp, opts.maxPageCount);
             const mergeMs = await mergePart(db, tmp, file, fileDates);
-            const parts = run.parts.map((p) => (p.ok ? p.times : { parseMs: 0, insertMs: 0, indexMs: 0 }));
-            const rows = run.parts.reduce((sum, p) => sum + (p.ok ? p.rows : 0), 0);
-            loaded.push({ rows, bytes: file.bytes, sha256: run.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts, mergeMs } });
+            loaded.push({ rows: run.rows, bytes: file.bytes, sha256: run.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts: run.parts, mergeMs } });
           } finally {
             bar.finish();
           }

@@ -8,7 +8,7 @@ import { CsvParser } from './csv-parser.js';
 import type { DateParser } from './dates.js';
 import { KeyConflict } from './inserter.js';
 import { describeDuplicate, rebuildDataError } from './load-file.js';
-import type { LoadResult, LoadTarget } from './produce-rows.js';
+import type { LoadTarget } from './produce-rows.js';
 import type { PartTimes, PartWorkerData, PartWorkerMessage } from './part-worker.js';
 import { journalOff } from './build-pragmas.js';
 import { sha256File } from './read-records.js';
@@ -46,10 +46,6 @@ export interface LoadPhases {
   parts: PartTimes[];
   /** Copying part 1 into the temp database. */
   mergeMs: number;
-}
-
-export interface ParallelLoadResult extends LoadResult {
-  phases: LoadPhases;
 }
 
 function readAt(fd: number, at: number, length: number): Buffer {
@@ -136,8 +132,11 @@ function runPart(data: PartWorkerData, onProgress: (bytes: number) => void, work
   });
 }
 
-/** Runs both parts; the first failure stops the other part. Leaves the part file for the caller. */
-export async function loadParallel(opts: ParallelLoadOptions): Promise<{ parts: PartOutcome[]; sha256: string }> {
+/**
+ * Runs both parts; the first failure stops the other part and is thrown as the one-thread loader
+ * would report it (partFailure). Leaves the part file for the caller.
+ */
+export async function loadParallel(opts: ParallelLoadOptions): Promise<{ rows: number; sha256: string; parts: PartTimes[] }> {
   const { target, dates, plan } = opts;
   const base = { path: target.path, display: target.display, table: target.spec.table, source: target.source, tz: dates.tz, day: dates.dayText, maxPageCount: opts.maxPageCount };
   const seen = [0, plan.split];
@@ -155,12 +154,16 @@ export async function loadParallel(opts: ParallelLoadOptions): Promise<{ parts: 
   ];
   // The first failure ends the other part at once (the finally below ends every worker in any case).
   for (const part of parts) void part.then((o) => (o.ok ? undefined : Promise.all(workers.map((w) => w.terminate()))));
+  let sha256: string;
+  let outcomes: PartOutcome[];
   try {
-    const [sha256, ...outcomes] = await Promise.all([sha256File(target.path), ...parts]);
-    return { parts: outcomes, sha256 };
+    [sha256, ...outcomes] = await Promise.all([sha256File(target.path), ...parts]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  const done = outcomes.filter((p) => p.ok);
+  if (done.length < outcomes.length) throw await partFailure(target, dates, outcomes);
+  return { rows: done.reduce((sum, p) => sum + p.rows, 0), sha256, parts: done.map((p) => p.times) };
 }
 
 /**
@@ -168,7 +171,7 @@ export async function loadParallel(opts: ParallelLoadOptions): Promise<{ parts: 
  * file checked again in this thread (whose first error is the file's first); for a repeated key
  * within a part, both lines found by describeDuplicate.
  */
-export async function partFailure(target: LoadTarget, dates: DateParser, parts: PartOutcome[]): Promise<unknown> {
+async function partFailure(target: LoadTarget, dates: DateParser, parts: PartOutcome[]): Promise<unknown> {
   const failures = parts.filter((p): p is { ok: false; error: unknown } => !p.ok).map((p) => p.error);
   const conflict = failures.find((e): e is KeyConflict => e instanceof KeyConflict);
   const dataError = failures.find((e) => e instanceof DataError);
