@@ -75,6 +75,8 @@ interface Staged {
   table: DataTable;
   /** `<table>__f<n>`: the whole file (Distributed on a cluster). */
   name: string;
+  /** What the file loaded (its `replaced` count is set once the table is rebuilt). */
+  result: AppendedFile;
 }
 
 export async function appendClickHouse(opts: ClickHouseAppendOptions): Promise<AppendResult> {
@@ -111,7 +113,6 @@ function notBuilt(target: ClickHouseTarget): AppError {
   return new AppError(`database ${target.database} is not one built by \`anomaly init-db\`; rebuild it with \`anomaly init-db\` without --append`, ExitCode.inputMissing);
 }
 
-/** `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
 async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promise<AppendResult> {
   const db = plan.target.database;
   const q = (name: string) => `${db}.${name}`;
@@ -134,7 +135,6 @@ async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promi
 
   const dates = datesFor(opts.tz, opts.day);
   const staged: Staged[] = [];
-  const appended: AppendedFile[] = [];
   try {
     await plan.dropScratch();
     // 2. Stage every new file (validation, duplicate keys): nothing stored changes yet.
@@ -146,14 +146,13 @@ async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promi
       const started = performance.now();
       try {
         const result = await loadFileInto(sink, file, file.bytes, dates(file.day), (b) => bar.update(b));
-        appended.push({ ...result, table, relPath: file.relPath, ms: Math.round(performance.now() - started), replaced: 0 });
+        staged.push({ file, table, name, result: { ...result, table, relPath: file.relPath, ms: Math.round(performance.now() - started), replaced: 0 } });
       } catch (error) {
         sink.abort();
         throw error;
       } finally {
         bar.finish();
       }
-      staged.push({ file, table, name });
     }
 
     // 3. Rebuild each touched table from the rows no new file covers and the new rows.
@@ -168,7 +167,7 @@ async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promi
         for (let j = 0; j < i; j++) {
           replaced += await count(plan, statement('replaced', { from: q(files[j]!.name), key, covered: covered([f]), and_not: notIn(key, covered(files.slice(j + 1, i))) }));
         }
-        appended[staged.indexOf(f)]!.replaced = replaced;
+        f.result.replaced = replaced;
       }
       const shards = cluster === undefined ? [plan.entry] : plan.servers;
       const local = (name: string) => q(cluster === undefined ? name : `${name}_local`);
@@ -193,13 +192,10 @@ async function appendFiles(plan: LoadPlan, opts: ClickHouseAppendOptions): Promi
     await plan.entry.client.insert({
       table: q('loads__new'),
       format: 'JSONEachRow',
-      values: staged.map((s, i) => {
-        const r = appended[i]!;
-        return { table_name: s.table, file: r.relPath, source: s.file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: fileDay(s.file, opts.day) };
-      }),
+      values: staged.map(({ table, file, result: r }) => ({ table_name: table, file: r.relPath, source: file.source, bytes: r.bytes, rows: r.rows, sha256: r.sha256, loaded_at: loadedAt, day: fileDay(file, opts.day) })),
     });
     await plan.swap(touched, ['loads']);
-    return { created: false, files: appended, skipped };
+    return { created: false, files: staged.map((s) => s.result), skipped };
   } catch (error) {
     await plan.dropScratch().catch(() => {});
     throw error;

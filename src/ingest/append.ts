@@ -100,7 +100,6 @@ async function newFiles(db: Database.Database, opts: AppendOptions): Promise<{ p
   return { pending, skipped };
 }
 
-/** The `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
 async function appendFiles(db: Database.Database, files: InputFile[], opts: AppendOptions): Promise<AppendedFile[]> {
   const dates = datesFor(opts.tz, opts.day);
   const staged = new Set<string>();

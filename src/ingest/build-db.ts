@@ -128,7 +128,7 @@ function diskFull(error: unknown, dbPath: string, tmp: string): AppError | undef
 }
 
 /** A DateParser per day: dated files carry their own day, the others take `--date`. */
-/** The day a file's rows are recorded under in `loads`: a per-source file's own day (dated files) or the run's; none for other tables. */
+/** The `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
 export function fileDay(file: InputFile, defaultDay: string): string | null {
   return file.spec.perSource ? (file.day ?? defaultDay) : null;
 }
