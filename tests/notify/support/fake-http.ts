@@ -4,7 +4,8 @@
  * per-route fault injection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 
 export interface RecordedRequest {
   route: string;
@@ -56,6 +57,28 @@ export class FakeHttpServer {
   }
 
   async start(): Promise<void> {
+    if (this.port !== 0) {
+      this.server = await this.listen(this.port);
+      return;
+    }
+    // A port below the kernel's ephemeral range: restart() must get the same port back after a
+    // "refused" spell, and an ephemeral port can meanwhile become the local end of some other
+    // process's outgoing connection (seen once in CI: EADDRINUSE on restart). A port another
+    // listener holds is simply skipped here.
+    const below = ephemeralLow();
+    for (let attempt = 0; ; attempt++) {
+      const port = below - 1 - Math.floor(Math.random() * Math.min(12_000, below - 1025));
+      try {
+        this.server = await this.listen(port);
+        this.port = port;
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 50) throw error;
+      }
+    }
+  }
+
+  private async listen(port: number): Promise<Server> {
     const server = createServer((req, res) => {
       void this.onRequest(req, res);
     });
@@ -65,10 +88,9 @@ export class FakeHttpServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    return server;
   }
 
   /** Closes the listener and every open connection: clients now get ECONNREFUSED. */
@@ -140,4 +162,15 @@ export function waitUnlessAborted(req: IncomingMessage, ms: number): Promise<boo
     };
     req.socket.once('close', onClose);
   });
+}
+
+/** The first port of the kernel's ephemeral range (where listen(0) and outgoing connections take ports). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 2048) return low;
+  } catch {
+    // Not Linux: the IANA dynamic range starts here.
+  }
+  return 49152;
 }
