@@ -5,7 +5,7 @@ import { StateStore, drainOutbox, planNotifications } from '../../src/alerts/ind
 import { outboxCommand } from '../../src/commands/outbox.js';
 import { snoozeCommand, snoozesCommand, unsnoozeCommand } from '../../src/commands/snooze.js';
 import type { CommandContext } from '../../src/commands/context.js';
-import { envSchema } from '../../src/config/env.js';
+import { parseEnv } from '../../src/config/env.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { DAY, HOUR, MINUTE } from '../../src/time.js';
@@ -22,7 +22,7 @@ function context(now: number = T0) {
   const out: string[] = [];
   writeFileSync(path.join(dir, 'checks.yaml'), CHECKS_YAML);
   const ctx: CommandContext = {
-    env: envSchema.parse({ ANOMALY_STATE_DB: path.join(dir, 'nested', 'state.db'), ANOMALY_CONFIG: path.join(dir, 'checks.yaml') }),
+    env: parseEnv({ ANOMALY_STATE_DB: path.join(dir, 'nested', 'state.db'), ANOMALY_CONFIG: path.join(dir, 'checks.yaml') }),
     log: silentLogger(),
     out: (t) => void out.push(t),
     err: () => {},

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envSchema } from '../../src/config/env.js';
+import { parseEnv } from '../../src/config/env.js';
 import { createNotifiers } from '../../src/notify/index.js';
 import { startFakeGoogle, type FakeGoogle } from '../helpers/fake-google.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe('createNotifiers', () => {
   it('builds nothing and says why when no credentials are set', async () => {
-    const n = await createNotifiers(envSchema.parse({}), captureLogger().log);
+    const n = await createNotifiers(parseEnv({}), captureLogger().log);
     expect(n.slack).toBeUndefined();
     expect(n.sheets).toBeUndefined();
     expect(n.missing).toEqual([
@@ -37,12 +37,12 @@ describe('createNotifiers', () => {
   });
 
   it('names the one Sheets variable that is missing', async () => {
-    const n = await createNotifiers(envSchema.parse({ GOOGLE_SHEET_KEY: 'abc' }), captureLogger().log);
+    const n = await createNotifiers(parseEnv({ GOOGLE_SHEET_KEY: 'abc' }), captureLogger().log);
     expect(n.missing[1]).toBe('Google Sheets not configured (PATH_TO_GOOGLE_JSON_CREDENTIALS unset): nothing written to Sheets');
   });
 
   it('builds both from the environment and they deliver to the configured servers', async () => {
-    const env = envSchema.parse({
+    const env = parseEnv({
       SLACK_ALERT_BOT_TOKEN: slack.token,
       SLACK_API_URL: slack.url,
       PATH_TO_GOOGLE_JSON_CREDENTIALS: google.writeServiceAccountKey(dir),
@@ -68,7 +68,7 @@ describe('createNotifiers', () => {
     writeFileSync(bad, '{not json');
     const { log, output } = captureLogger();
     const n = await createNotifiers(
-      envSchema.parse({ SLACK_ALERT_BOT_TOKEN: slack.token, PATH_TO_GOOGLE_JSON_CREDENTIALS: bad, GOOGLE_SHEET_KEY: 'k' }),
+      parseEnv({ SLACK_ALERT_BOT_TOKEN: slack.token, PATH_TO_GOOGLE_JSON_CREDENTIALS: bad, GOOGLE_SHEET_KEY: 'k' }),
       log,
     );
     expect(n.slack).toBeDefined();

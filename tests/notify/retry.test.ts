@@ -1,6 +1,6 @@
 /** The retry stage on its own, with a scripted notifier and a fake clock. */
 import { describe, expect, it } from 'vitest';
-import { envSchema } from '../../src/config/env.js';
+import { parseEnv } from '../../src/config/env.js';
 import { backoffMs, deliverWithRetry, retryPolicyFromEnv } from '../../src/notify/retry.js';
 import { DeliveryError, type DeliveryReceipt, type Notification, type Notifier, type RetryPolicy } from '../../src/notify/types.js';
 import { captureLogger, fakeSleep } from './support/alerts.js';
@@ -94,7 +94,7 @@ describe('backoffMs', () => {
 
 describe('retryPolicyFromEnv', () => {
   it('reads attempts, backoff and timeout from the environment', () => {
-    const env = envSchema.parse({ ANOMALY_NOTIFY_ATTEMPTS: '2', ANOMALY_NOTIFY_BACKOFF_MS: '50', ANOMALY_NOTIFY_TIMEOUT_MS: '700' });
+    const env = parseEnv({ ANOMALY_NOTIFY_ATTEMPTS: '2', ANOMALY_NOTIFY_BACKOFF_MS: '50', ANOMALY_NOTIFY_TIMEOUT_MS: '700' });
     expect(retryPolicyFromEnv(env)).toEqual({
       attempts: 2,
       backoffMs: 50,
@@ -105,6 +105,6 @@ describe('retryPolicyFromEnv', () => {
   });
 
   it('defaults to 4 attempts, 1 s backoff and a 10 s timeout', () => {
-    expect(retryPolicyFromEnv(envSchema.parse({}))).toMatchObject({ attempts: 4, backoffMs: 1000, timeoutMs: 10_000 });
+    expect(retryPolicyFromEnv(parseEnv({}))).toMatchObject({ attempts: 4, backoffMs: 1000, timeoutMs: 10_000 });
   });
 });
