@@ -5,9 +5,10 @@
  * nothing. Runs are interleaved (case after case, round after round) so a busy moment of the
  * machine spreads over every case instead of landing on one.
  *
- *   node dist/scripts/bench-startup.js [runs=20] [cli=bin/anomaly.js of this checkout]
+ *   node dist/scripts/bench-startup.js [runs=20] [cli …]  (default cli: bin/anomaly.js of this checkout)
  *
- * Another build's launcher as `cli` measures that build the same way (before/after a change).
+ * Several launchers (another build's bin/anomaly.js: before/after a change) are measured in the same
+ * interleaved rounds, so the comparison is paired.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -32,9 +33,9 @@ export const median = (sorted: number[]) => sorted[Math.floor((sorted.length - 1
 export const describe = (f: StartupFigure) =>
   `${f.name.padEnd(44)} ${median(f.ms).toFixed(0).padStart(5)} ms (${f.ms[0]!.toFixed(0)}–${f.ms[f.ms.length - 1]!.toFixed(0)})`;
 
-/** Whole-process wall times of `anomaly init-db` and its floors, `runs` of each. */
-export async function benchStartup(opts: { runs: number; cli?: string }): Promise<StartupFigure[]> {
-  const cli = resolve(opts.cli ?? OWN_CLI);
+/** Whole-process wall times of `anomaly init-db` (per launcher in `clis`) and its floors, `runs` of each. */
+export async function benchStartup(opts: { runs: number; clis?: string[] }): Promise<StartupFigure[]> {
+  const clis = (opts.clis?.length ? opts.clis : [OWN_CLI]).map((c) => resolve(c));
   const dir = mkdtempSync(join(tmpdir(), 'anomaly-startup-'));
   try {
     // A project folder of its own: the log and the databases stay out of the repository.
@@ -45,13 +46,16 @@ export async function benchStartup(opts: { runs: number; cli?: string }): Promis
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ANOMALY_|SLACK_|GOOGLE_|CLICKHOUSE_)/.test(k)));
     const env = { ...clean, ANOMALY_HOME: dir, ANOMALY_TZ: 'UTC' };
     // [name, arguments, the exit code it must end with]
-    const cases: [string, string[], number][] = [
-      ['node -e 0 (the floor)', ['-e', '0'], 0],
-      ['anomaly --version', [cli, '--version'], 0],
-      // Everything up to finding no file to load (exit 66): modules, environment, logger, inputs.
-      ['anomaly init-db, empty data folder (exit 66)', [cli, 'init-db', '--data-dir', join(dir, 'empty'), '--db', join(dir, 'a.db')], 66],
-      ['anomaly init-db, one 1,000-row file', [cli, 'init-db', '--data-dir', join(dir, 'one'), '--db', join(dir, 'b.db')], 0],
-    ];
+    const cases: [string, string[], number][] = [['node -e 0 (the floor)', ['-e', '0'], 0]];
+    for (const [i, cli] of clis.entries()) {
+      const who = clis.length > 1 ? `[${i + 1}] ` : '';
+      cases.push(
+        [`${who}anomaly --version`, [cli, '--version'], 0],
+        // Everything up to finding no file to load (exit 66): modules, environment, logger, inputs.
+        [`${who}anomaly init-db, empty data folder (exit 66)`, [cli, 'init-db', '--data-dir', join(dir, 'empty'), '--db', join(dir, `a${i}.db`)], 66],
+        [`${who}anomaly init-db, one 1,000-row file`, [cli, 'init-db', '--data-dir', join(dir, 'one'), '--db', join(dir, `b${i}.db`)], 0],
+      );
+    }
     const times = cases.map(() => [] as number[]);
     for (let round = 0; round < opts.runs; round++) {
       for (const [i, [name, args, code]] of cases.entries()) {
@@ -114,13 +118,17 @@ export async function benchWorkerStartup(opts: { runs: number; cli?: string }): 
 const load = () => `load average ${loadavg().map((n) => n.toFixed(2)).join(', ')}`;
 
 /** Both parts, printed. */
-export async function printStartup(opts: { runs: number; cli?: string }): Promise<void> {
-  console.log(`== start-up: ${opts.runs} runs each, interleaved; ${opts.cli ? resolve(opts.cli) : 'this checkout'} (${load()})`);
-  for (const f of await benchStartup(opts)) console.log(describe(f));
-  for (const f of await benchWorkerStartup(opts)) console.log(describe(f));
+export async function printStartup(opts: { runs: number; clis?: string[] }): Promise<void> {
+  const clis = opts.clis?.length ? opts.clis : [OWN_CLI];
+  console.log(`== start-up: ${opts.runs} runs each, interleaved (${load()})`);
+  if (clis.length > 1) for (const [i, c] of clis.entries()) console.log(`[${i + 1}] ${resolve(c)}`);
+  for (const f of await benchStartup({ runs: opts.runs, clis })) console.log(describe(f));
+  for (const [i, cli] of clis.entries()) {
+    for (const f of await benchWorkerStartup({ runs: opts.runs, cli })) console.log(describe({ ...f, name: `${clis.length > 1 ? `[${i + 1}] ` : ''}${f.name}` }));
+  }
   console.log(`${load()}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await printStartup({ runs: Number(process.argv[2] ?? 20), cli: process.argv[3] });
+  await printStartup({ runs: Number(process.argv[2] ?? 20), clis: process.argv.slice(3) });
 }

@@ -7,7 +7,8 @@
  *   BENCH_DIR (data/bench)  scratch directory (large files; git-ignored)
  *   BENCH_ONLY (init,run,replay)  which parts to run; `parsers` (not in the default) compares the CSV
  *     parsers on the largest BENCH_INIT_ROWS file (scripts/bench-parsers.ts); `append` (not in the default) runs the
- *     init-db --append benchmark: BENCH_APPEND_ROWS (10,000,000) stored rows, BENCH_APPEND_NEW (10,000)
+ *     init-db --append benchmark: BENCH_APPEND_ROWS (10,000,000) stored rows, BENCH_APPEND_NEW (10,000);
+ *     `startup` (not in the default) times init-db's fixed costs (scripts/bench-startup.ts), BENCH_STARTUP_RUNS (20)
  * `npm run bench -- --engine clickhouse` compares SQLite with ClickHouse instead (bench-clickhouse.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { benchAppend, nodeStartMs } from './bench-append.js';
 import { benchInitDb, describeFigures, writeTransactionsCsv } from './bench-init-db.js';
 import { benchParsers } from './bench-parsers.js';
+import { printStartup } from './bench-startup.js';
 import { benchReplay, benchRun, prepareDataset } from './bench-run.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), existsSync(fileURLToPath(new URL('../package.json', import.meta.url))) ? '..' : '../..');
@@ -70,6 +72,8 @@ if (only.has('parsers')) {
   console.log('');
   rmSync(join(dir, 'parsers'), { recursive: true, force: true });
 }
+
+if (only.has('startup')) await printStartup({ runs: Number(process.env.BENCH_STARTUP_RUNS ?? 20) });
 
 if (only.has('append')) {
   const rows = Number(process.env.BENCH_APPEND_ROWS ?? 10_000_000);
