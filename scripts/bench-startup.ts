@@ -31,7 +31,7 @@ export const OWN_CLI = resolve(here, '../../bin/anomaly.js');
 
 export const median = (sorted: number[]) => sorted[Math.floor((sorted.length - 1) / 2)]!;
 export const describe = (f: StartupFigure) =>
-  `${f.name.padEnd(44)} ${median(f.ms).toFixed(0).padStart(5)} ms (${f.ms[0]!.toFixed(0)}–${f.ms[f.ms.length - 1]!.toFixed(0)})`;
+  `${f.name.padEnd(52)} ${median(f.ms).toFixed(0).padStart(5)} ms (${f.ms[0]!.toFixed(0)}–${f.ms[f.ms.length - 1]!.toFixed(0)})`;
 
 /** Whole-process wall times of `anomaly init-db` (per launcher in `clis`) and its floors, `runs` of each. */
 export async function benchStartup(opts: { runs: number; clis?: string[] }): Promise<StartupFigure[]> {
