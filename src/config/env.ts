@@ -84,7 +84,7 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-/** Every variable, in the order they are checked (the first problem is the one reported). */
+/** Every variable of Env, in the order they are checked (the first problem is the one reported). */
 const RULES = {
   /** The project folder; after loadEnv, the one found (absolute) whether set or discovered. */
   ANOMALY_HOME: optionalText,
@@ -120,7 +120,7 @@ const RULES = {
   ANOMALY_NOTIFY_BACKOFF_MS: integer(1_000, 0),
   /** A notification still undelivered after this long makes `anomaly run` exit 3 naming it (docs/failures.md). */
   ANOMALY_OUTBOX_MAX_AGE: checkedText('1h', (s) => parseDuration(s) !== undefined, 'must be a duration such as 30m, 1h or 1d'),
-} satisfies Record<string, Rule>;
+} satisfies Record<keyof Env, Rule>;
 
 export interface Env {
   ANOMALY_HOME?: string;
