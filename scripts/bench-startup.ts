@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,6 +82,8 @@ export async function benchStartup(opts: { runs: number; clis?: string[] }): Pro
  */
 export async function benchWorkerStartup(opts: { runs: number; cli?: string }): Promise<StartupFigure[]> {
   const partWorker = resolve(dirname(resolve(opts.cli ?? OWN_CLI)), '../dist/src/ingest/part-worker.js');
+  // A build without the part worker (older, or the loader reorganised): nothing to measure.
+  if (!existsSync(partWorker)) return [];
   const specifiers = [...readFileSync(partWorker, 'utf8').matchAll(/^import [^;]*? from '([^']+)';$/gm)].map((m) => m[1]!);
   // Relative and package imports made absolute, so the probe can live in a scratch folder.
   const require = createRequire(partWorker);
