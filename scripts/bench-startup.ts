@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeTransactionsCsv } from './bench-init-db.js';
@@ -75,24 +75,26 @@ export async function benchStartup(opts: { runs: number; clis?: string[] }): Pro
   }
 }
 
+/** The load's worker threads whose start-up is measured, where the build has them. */
+const WORKER_ENTRIES = ['part-worker.js', 'direct-worker.js'];
+
 /**
- * A worker thread that loads what the parallel load's part worker imports, started until it
- * answers; and an empty one (Node's own cost of a thread). The part worker's own imports are read
- * from its compiled file, so the figure follows its import graph without running a load.
+ * A worker thread that loads what one of the load's worker entries imports, started until it
+ * answers; and an empty one (Node's own cost of a thread). The entry's imports are read from its
+ * compiled file, so the figure follows its import graph without running a load.
  */
 export async function benchWorkerStartup(opts: { runs: number; cli?: string }): Promise<StartupFigure[]> {
-  const partWorker = resolve(dirname(resolve(opts.cli ?? OWN_CLI)), '../dist/src/ingest/part-worker.js');
-  // A build without the part worker (older, or the loader reorganised): nothing to measure.
-  if (!existsSync(partWorker)) return [];
-  const specifiers = [...readFileSync(partWorker, 'utf8').matchAll(/^import [^;]*? from '([^']+)';$/gm)].map((m) => m[1]!);
-  // Relative and package imports made absolute, so the probe can live in a scratch folder.
-  const require = createRequire(partWorker);
-  const absolute = (s: string) => (s.startsWith('node:') ? s : s.startsWith('.') ? new URL(s, pathToFileURL(partWorker)).href : pathToFileURL(require.resolve(s)).href);
-  const imports = specifiers.map((s) => `import '${absolute(s)}';`).join('\n');
-  const files: [string, string][] = [
-    ['empty worker thread', "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage(0);\n"],
-    [`worker thread + part-worker.js imports (${specifiers.length})`, `${imports}\nimport { parentPort } from 'node:worker_threads';\nparentPort.postMessage(0);\n`],
-  ];
+  const ingest = resolve(dirname(resolve(opts.cli ?? OWN_CLI)), '../dist/src/ingest');
+  const files: [string, string][] = [['empty worker thread', "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage(0);\n"]];
+  // An entry the build does not have (older, or the loader reorganised) is left out.
+  for (const entry of WORKER_ENTRIES.map((e) => join(ingest, e)).filter((e) => existsSync(e))) {
+    const specifiers = [...readFileSync(entry, 'utf8').matchAll(/^import [^;]*? from '([^']+)';$/gm)].map((m) => m[1]!);
+    // Relative and package imports made absolute, so the probe can live in a scratch folder.
+    const require = createRequire(entry);
+    const absolute = (s: string) => (s.startsWith('node:') ? s : s.startsWith('.') ? new URL(s, pathToFileURL(entry)).href : pathToFileURL(require.resolve(s)).href);
+    const imports = specifiers.map((s) => `import '${absolute(s)}';`).join('\n');
+    files.push([`worker thread + ${basename(entry)} imports (${specifiers.length})`, `${imports}\nimport { parentPort } from 'node:worker_threads';\nparentPort.postMessage(0);\n`]);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'anomaly-worker-'));
   try {
     const paths = files.map(([, code], i) => {
