@@ -14,6 +14,10 @@ import { readSqlFile } from '../sql-file.js';
 import { openBuildDb } from './build-pragmas.js';
 import { loadParallel, mergePart, partPath, partWorkerAvailable, planSplit } from './parallel-load.js';
 import type { LoadPhases } from './parallel-load.js';
+import { directLayout } from './btree/layout.js';
+import type { DirectLayout } from './btree/layout.js';
+import { directScratch, directWorkerAvailable, loadDirect } from './direct-load.js';
+import type { TableSpec } from './tables.js';
 
 /**
  * Builds the data database beside the target (`<db>.tmp-<pid>`) and renames it over the target only
@@ -45,6 +49,8 @@ export interface LoadedFile extends LoadResult {
   ms: number;
   /** For a file loaded by two threads: where their time went. */
   phases?: LoadPhases;
+  /** For a big file: true when written as B-tree pages, else why it could not be (undefined: not tried). */
+  direct?: true | string;
 }
 
 export interface BuildResult {
@@ -127,12 +133,32 @@ function diskFull(error: unknown, dbPath: string, tmp: string): AppError | undef
   );
 }
 
-/** A DateParser per day: dated files carry their own day, the others take `--date`. */
+/**
+ * Creates `table`'s remaining indexes (still empty, so that each has its root page) and returns the
+ * direct writer's layout; when the table cannot be written directly, drops them again and returns
+ * undefined.
+ */
+function prepareDirect(db: Database.Database, spec: TableSpec, ownIndexes: string[]): DirectLayout | undefined {
+  for (const statement of ownIndexes) db.exec(statement);
+  const layout = directLayout(db, spec);
+  if (typeof layout === 'string') {
+    dropIndexes(db, ownIndexes);
+    return undefined;
+  }
+  return layout;
+}
+
+/** Drops the indexes that `CREATE INDEX` statements made. */
+function dropIndexes(db: Database.Database, statements: string[]): void {
+  for (const statement of statements) db.exec(statement.replace(/^CREATE\s+INDEX\s+(\w+).*$/is, 'DROP INDEX $1'));
+}
+
 /** The `loads.day` of a file: its own day, `--date` for undated per-source files, null otherwise. */
 export function fileDay(file: InputFile, defaultDay: string): string | null {
   return file.spec.perSource ? (file.day ?? defaultDay) : null;
 }
 
+/** A DateParser per day: dated files carry their own day, the others take `--date`. */
 export function datesFor(tz: string, defaultDay: string): (day?: string) => DateParser {
   const parsers = new Map<string, DateParser>();
   return (day = defaultDay) => {
@@ -164,6 +190,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
     rmSync(tmp + '-journal', { force: true });
     rmSync(partPath(tmp), { force: true });
     rmSync(partPath(tmp) + '-journal', { force: true });
+    for (const f of directScratch(tmp, 8)) rmSync(f, { force: true });
   };
   // Interrupted (Ctrl-C, `kill`, systemd stop): remove the temp file and the lock, then exit. The
   // handler runs between chunks of the load, so it is prompt except during an index build.
@@ -198,21 +225,35 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
         if (plan) {
           try {
             const fileDates = dates(file.day);
+            const ownIndexes = indexesOf(indexes.after, file.spec.table);
+            // Written as B-tree pages when it can be (direct-load.ts), else inserted by two SQLite connections.
+            const direct = directWorkerAvailable ? prepareDirect(db, file.spec, ownIndexes) : undefined;
             db.close();
-            const run = await loadParallel({
+            const run = direct
+              ? await loadDirect({ target: file, dates: fileDates, bytes: file.bytes, plan, tmp, layout: direct, maxPageCount: opts.maxPageCount, onProgress: (n) => bar.update(n) })
+              : undefined;
+            db = openBuildDb(tmp, opts.maxPageCount);
+            if (run?.ok) {
+              loaded.push({ rows: run.rows, bytes: file.bytes, sha256: run.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts: run.parts, mergeMs: run.assembleMs }, direct: true });
+              continue;
+            }
+            // Back to an empty table with only its load-time indexes, for the SQLite load.
+            if (direct) dropIndexes(db, ownIndexes);
+            db.close();
+            const parts = await loadParallel({
               target: file,
               dates: fileDates,
               bytes: file.bytes,
               plan,
               tmp,
               partSetup: [schema, ...indexes.before],
-              indexes: indexesOf(indexes.after, file.spec.table),
+              indexes: ownIndexes,
               maxPageCount: opts.maxPageCount,
               onProgress: (n) => bar.update(n),
             });
             db = openBuildDb(tmp, opts.maxPageCount);
             const mergeMs = await mergePart(db, tmp, file, fileDates);
-            loaded.push({ rows: run.rows, bytes: file.bytes, sha256: run.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts: run.parts, mergeMs } });
+            loaded.push({ rows: parts.rows, bytes: file.bytes, sha256: parts.sha256, table: file.spec.table, relPath: file.relPath, ms: Math.round(performance.now() - started), phases: { parts: parts.parts, mergeMs }, direct: run ? run.reason : undefined });
           } finally {
             bar.finish();
           }

@@ -134,6 +134,8 @@ export class DateParser {
    * holds both occurrences (32 characters).
    */
   private readonly minuteCache = new Map<number, string>();
+  /** Minute text (a minuteCache value) -> the number YYYYMMDDHHMM. */
+  private readonly minuteNumbers = new Map<string, number>();
   private readonly day: { y: number; mo: number; d: number };
   /** After a conversion that returned a repeated wall-clock time: its second occurrence. */
   later: string | undefined;
@@ -203,7 +205,27 @@ export class DateParser {
     return this.format(p);
   }
 
-  private format(p: Parts): string | undefined {
+  /**
+   * A date or date-time in any accepted form, as the number YYYYMMDDHHMMSS of its stored UTC text
+   * (the same order, and no string made); undefined when invalid. A repeated wall-clock time gives
+   * its first occurrence, as dateTime does.
+   */
+  dateTimeNumber(s: string): number | undefined {
+    const p = this.parts;
+    if (!scan(s, p)) return undefined;
+    const prefix = this.minutePrefixOf(p);
+    if (prefix === undefined || prefix === '') return undefined;
+    let n = this.minuteNumbers.get(prefix);
+    if (n === undefined) {
+      n = Number(prefix.slice(0, 4) + prefix.slice(5, 7) + prefix.slice(8, 10) + prefix.slice(11, 13) + prefix.slice(14, 16));
+      if (this.minuteNumbers.size >= CACHE_LIMIT) this.minuteNumbers.clear();
+      this.minuteNumbers.set(prefix, n);
+    }
+    return n * 100 + p.sec;
+  }
+
+  /** The cached `YYYY-MM-DD HH:MM` (UTC) of `p`'s minute ('' for an invalid wall clock), or undefined when out of range. */
+  private minutePrefixOf(p: Parts): string | undefined {
     // Range checks first: they also keep the cache key one-to-one.
     if (p.sec > 59 || p.mi > 59 || p.h > 23 || p.d > 31 || p.mo > 12) return undefined;
     let key = (((p.y * 13 + p.mo) * 32 + p.d) * 24 + p.h) * 60 + p.mi;
@@ -214,6 +236,12 @@ export class DateParser {
       if (this.minuteCache.size >= CACHE_LIMIT) this.minuteCache.clear();
       this.minuteCache.set(key, prefix);
     }
+    return prefix;
+  }
+
+  private format(p: Parts): string | undefined {
+    const prefix = this.minutePrefixOf(p);
+    if (prefix === undefined) return undefined;
     if (prefix.length === 16) {
       this.later = undefined;
       return prefix + SECONDS[p.sec]!;

@@ -10,6 +10,12 @@ export type Convert = (raw: string) => unknown;
 
 export interface FieldKind {
   make(dates: DateParser): Convert;
+  /**
+   * For a date-time: a converter that accepts and refuses exactly what `make`'s does, but returns
+   * the stored text as the number YYYYMMDDHHMMSS (DateParser.dateTimeNumber). The direct B-tree
+   * writer asks for it: it writes the text itself, and makes no string per row.
+   */
+  makeNumber?(dates: DateParser): Convert;
   /** Why `raw` was rejected, and what was expected. */
   explain(raw: string): string;
   /**
@@ -141,6 +147,7 @@ export function dateTime(): FieldKind {
   return {
     isTime: true,
     make: (dates) => (raw) => dates.dateTime(raw),
+    makeNumber: (dates) => (raw) => dates.dateTimeNumber(raw),
     explain: (raw) =>
       raw.length === 0 ? 'empty value; expected a date-time' : `${dateProblem(raw) ?? 'unparseable or impossible date'}; expected ${DATE_FORMS}`,
   };

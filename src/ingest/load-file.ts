@@ -2,10 +2,11 @@ import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError, DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 import type { DateParser } from './dates.js';
 import { BATCH_ROWS, Inserter, KeyConflict } from './inserter.js';
 import type { ParseWorkerData, ParseWorkerMessage } from './parse-worker.js';
+import { errorFromMessage } from './part-worker-errors.js';
 import type { LoadResult, LoadTarget } from './produce-rows.js';
 import { streamRecords } from './read-records.js';
 import { RowConverter } from './row-converter.js';
@@ -119,20 +120,12 @@ function loadInWorker(inserter: BatchInserter, target: LoadTarget, dates: DatePa
         settled = true;
         resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256 });
       } else {
-        if (m.location) fail(rebuildDataError(m.location, m.message));
-        else if (m.exitCode !== undefined) fail(new AppError(m.message, m.exitCode));
-        else fail(Object.assign(new Error(m.message), { stack: m.stack }));
+        fail(errorFromMessage(m));
       }
     });
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the CSV parser thread stopped unexpectedly (exit code ${code})`)));
   });
-}
-
-/** The same DataError as thrown in the worker (its message is location + ': ' + problem). */
-export function rebuildDataError(location: DataError['location'], message: string): DataError {
-  const prefix = new DataError(location, '').message;
-  return new DataError(location, message.slice(prefix.length));
 }
 
 /** Reads the file again to find the first repeat of one of the conflicting keys, and its first line. */

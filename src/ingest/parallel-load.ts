@@ -2,12 +2,13 @@ import type Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError, DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { MAX_RECORD_BYTES } from './byte-records.js';
 import { CsvParser } from './csv-parser.js';
 import type { DateParser } from './dates.js';
 import { KeyConflict } from './inserter.js';
-import { describeDuplicate, rebuildDataError } from './load-file.js';
+import { describeDuplicate } from './load-file.js';
+import { errorFromMessage } from './part-worker-errors.js';
 import type { LoadTarget } from './produce-rows.js';
 import type { PartTimes, PartWorkerData, PartWorkerMessage } from './part-worker.js';
 import { journalOff } from './build-pragmas.js';
@@ -123,9 +124,7 @@ function runPart(data: PartWorkerData, onProgress: (bytes: number) => void, work
       if (m.t === 'progress') onProgress(m.bytes);
       else if (m.t === 'done') settle({ ok: true, rows: m.rows, endLine: m.endLine, times: { parseMs: m.parseMs, insertMs: m.insertMs, indexMs: m.indexMs } });
       else if (m.t === 'conflict') settle({ ok: false, error: new KeyConflict(new Set(m.keys), m.firstLine, m.lastLine, new Error(m.message)) });
-      else if (m.location) settle({ ok: false, error: rebuildDataError(m.location, m.message) });
-      else if (m.exitCode !== undefined) settle({ ok: false, error: new AppError(m.message, m.exitCode) });
-      else settle({ ok: false, error: Object.assign(new Error(m.message), { code: m.code, stack: m.stack }) });
+      else settle({ ok: false, error: errorFromMessage(m) });
     });
     worker.on('error', (error) => settle({ ok: false, error }));
     worker.on('exit', (code) => settle({ ok: false, error: new Error(`a CSV loader thread stopped unexpectedly (exit code ${code})`) }));
@@ -162,17 +161,16 @@ export async function loadParallel(opts: ParallelLoadOptions): Promise<{ rows: n
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const done = outcomes.filter((p) => p.ok);
-  if (done.length < outcomes.length) throw await partFailure(target, dates, outcomes);
+  if (done.length < outcomes.length) throw await partFailure(target, dates, outcomes.filter((p): p is { ok: false; error: unknown } => !p.ok).map((p) => p.error));
   return { rows: done.reduce((sum, p) => sum + p.rows, 0), sha256, parts: done.map((p) => p.times) };
 }
 
 /**
- * The error to report for failed parts, as the one-thread loader would: for a bad value, the whole
+ * The error to report for the failures of a file's threads, as the one-thread loader would: for a bad value, the whole
  * file checked again in this thread (whose first error is the file's first); for a repeated key
  * within a part, both lines found by describeDuplicate.
  */
-async function partFailure(target: LoadTarget, dates: DateParser, parts: PartOutcome[]): Promise<unknown> {
-  const failures = parts.filter((p): p is { ok: false; error: unknown } => !p.ok).map((p) => p.error);
+export async function partFailure(target: LoadTarget, dates: DateParser, failures: unknown[]): Promise<unknown> {
   const conflict = failures.find((e): e is KeyConflict => e instanceof KeyConflict);
   const dataError = failures.find((e) => e instanceof DataError);
   if (dataError !== undefined || conflict === undefined) {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError, DataError } from '../errors.js';
+import { errorMessage } from './part-worker-errors.js';
+import type { ThreadErrorMessage } from './part-worker-errors.js';
 import { DateParser } from './dates.js';
 import type { RowSink } from './produce-rows.js';
 import { BATCH_ROWS } from './inserter.js';
@@ -32,7 +33,7 @@ export interface ParseWorkerData extends FileThreadData {
 export type ParseWorkerMessage =
   | { t: 'rows'; group: RowGroup; bytes: number }
   | { t: 'done'; rows: number; bytes: number; sha256: string }
-  | { t: 'error'; message: string; location?: DataError['location']; exitCode?: AppError['exitCode']; stack?: string };
+  | ThreadErrorMessage;
 
 const GROUP_ROWS = 10 * BATCH_ROWS;
 const MAX_IN_FLIGHT = 4;
@@ -69,8 +70,4 @@ function post(message: ParseWorkerMessage): void {
   parentPort!.postMessage(message);
 }
 
-run(workerData as ParseWorkerData).catch((error: unknown) => {
-  if (error instanceof DataError) post({ t: 'error', message: error.message, location: error.location });
-  else if (error instanceof AppError) post({ t: 'error', message: error.message, exitCode: error.exitCode });
-  else post({ t: 'error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
-});
+run(workerData as ParseWorkerData).catch((error: unknown) => post(errorMessage(error)));

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError, DataError } from '../errors.js';
+import { errorMessage } from './part-worker-errors.js';
+import type { ThreadErrorMessage } from './part-worker-errors.js';
 import { DateParser } from './dates.js';
 import { Inserter, KeyConflict } from './inserter.js';
 import { openBuildDb } from './build-pragmas.js';
@@ -35,7 +36,7 @@ export type PartWorkerMessage =
   | { t: 'progress'; bytes: number }
   | ({ t: 'done'; rows: number; endLine: number } & PartTimes)
   | { t: 'conflict'; keys: string[]; firstLine: number; lastLine: number; message: string }
-  | { t: 'error'; message: string; location?: DataError['location']; exitCode?: AppError['exitCode']; code?: string; stack?: string };
+  | ThreadErrorMessage;
 
 async function run(data: PartWorkerData): Promise<void> {
   const spec = specByTable(data.table);
@@ -80,10 +81,5 @@ function post(message: PartWorkerMessage): void {
 run(workerData as PartWorkerData).catch((error: unknown) => {
   if (error instanceof KeyConflict) {
     post({ t: 'conflict', keys: [...error.keys], firstLine: error.firstLine, lastLine: error.lastLine, message: String((error.cause as Error).message) });
-  } else if (error instanceof DataError) post({ t: 'error', message: error.message, location: error.location });
-  else if (error instanceof AppError) post({ t: 'error', message: error.message, exitCode: error.exitCode });
-  else {
-    const e = error as { message?: unknown; code?: unknown; stack?: unknown };
-    post({ t: 'error', message: String(e.message ?? error), code: typeof e.code === 'string' ? e.code : undefined, stack: typeof e.stack === 'string' ? e.stack : undefined });
-  }
+  } else post(errorMessage(error));
 });

@@ -78,6 +78,8 @@ export class TypedRowBuilder implements ByteRecordSink {
     private readonly target: LoadTarget,
     dates: DateParser,
     private readonly sink: RowSink,
+    /** Date-times as numbers YYYYMMDDHHMMSS in the rows the fast path makes (FieldKind.makeNumber). */
+    numericDateTimes = false,
   ) {
     const { spec } = target;
     this.conv = new RowConverter(spec, dates, target.display, target.source);
@@ -87,7 +89,7 @@ export class TypedRowBuilder implements ByteRecordSink {
     this.plan = Uint8Array.from(spec.columns.map((c) => (c.kind.values ? ENUM : c.kind.wholeNumber ? WHOLE : GENERIC)));
     this.mins = spec.columns.map((c) => c.kind.wholeNumber?.min ?? 0);
     this.enums = spec.columns.map((c) => (c.kind.values ?? []).map((v) => Buffer.from(v, 'utf8')));
-    this.converters = spec.columns.map((c) => c.kind.make(dates));
+    this.converters = spec.columns.map((c) => (numericDateTimes && c.kind.makeNumber ? c.kind.makeNumber(dates) : c.kind.make(dates)));
     this.fast = !spec.columns.some((c) => c.kind.isTime === true && spec.key.includes(c.dbName));
   }
 
@@ -197,12 +199,12 @@ export async function readTypedRows(
   target: LoadTarget,
   dates: DateParser,
   sink: RowSink,
-  opts: { range?: ByteRange; onProgress?: (bytesRead: number) => void } = {},
+  opts: { range?: ByteRange; onProgress?: (bytesRead: number) => void; numericDateTimes?: boolean } = {},
 ): Promise<TypedReadResult> {
   const range = opts.range;
   const start = range?.start ?? 0;
   const end = range?.end ?? Infinity;
-  const builder = new TypedRowBuilder(target, dates, sink);
+  const builder = new TypedRowBuilder(target, dates, sink, opts.numericDateTimes);
   const scanner = new ByteRecordScanner(target.display, builder, range?.firstLine ?? 1);
   builder.scanner = scanner;
   if (range?.header) builder.useHeader(range.header, 1);

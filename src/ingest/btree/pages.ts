@@ -1,0 +1,135 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { LEAF_INDEX, LEAF_TABLE } from './format.js';
+import { putU16 } from './format.js';
+
+/**
+ * Writes pages one after another, in writes of many pages at once: into a new scratch file (later
+ * copied into the database), or straight into the database from page `firstPage` on.
+ */
+export class PageFile {
+  pages = 0;
+  private readonly buf: Buffer;
+  private held = 0;
+  private readonly fd: number;
+  private position: number;
+
+  constructor(
+    readonly path: string,
+    readonly pageSize: number,
+    firstPage?: number,
+  ) {
+    this.fd = openSync(path, firstPage === undefined ? 'w' : 'r+');
+    this.position = firstPage === undefined ? 0 : (firstPage - 1) * pageSize;
+    this.buf = Buffer.alloc(pageSize * Math.max(1, Math.floor((1 << 20) / pageSize)));
+  }
+
+  write(page: Uint8Array): void {
+    if (this.held === this.buf.length) this.flush();
+    this.buf.set(page, this.held);
+    this.held += this.pageSize;
+    this.pages++;
+  }
+
+  private flush(): void {
+    let at = 0;
+    while (at < this.held) at += writeSync(this.fd, this.buf, at, this.held - at, this.position + at);
+    this.position += this.held;
+    this.held = 0;
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+}
+
+/**
+ * A leaf page being filled: cells are placed from the page's end downwards, their pointers after
+ * the 8-byte header, in key order. The page is handed to `out` when full.
+ */
+export class LeafPage {
+  readonly page: Buffer;
+  cells = 0;
+  private content: number;
+  private lastLength = 0;
+
+  constructor(
+    private readonly type: typeof LEAF_TABLE | typeof LEAF_INDEX,
+    private readonly pageSize: number,
+    private readonly out: PageFile,
+  ) {
+    this.page = Buffer.alloc(pageSize);
+    this.content = pageSize;
+  }
+
+  /** Whether a cell of `n` bytes still fits. */
+  fits(n: number): boolean {
+    return 8 + 2 * (this.cells + 1) <= this.content - n;
+  }
+
+  /** Room for the next cell, of `length` bytes (the caller checked `fits`): its offset in `page`. */
+  reserve(length: number): number {
+    const at = (this.content -= length);
+    this.page[8 + 2 * this.cells] = at >>> 8;
+    this.page[9 + 2 * this.cells] = at & 0xff;
+    this.cells++;
+    this.lastLength = length;
+    return at;
+  }
+
+  /** Copies a cell in (the caller checked `fits`). */
+  add(cell: Uint8Array, length: number): void {
+    const at = this.reserve(length);
+    const page = this.page;
+    for (let i = 0; i < length; i++) page[at + i] = cell[i]!;
+  }
+
+  /** Takes the last cell out again (once, after an `add`), returning a copy of it. */
+  popLast(): Buffer {
+    const cell = Buffer.from(this.page.subarray(this.content, this.content + this.lastLength));
+    this.page.fill(0, this.content, this.content + this.lastLength);
+    this.page.fill(0, 8 + 2 * (this.cells - 1), 8 + 2 * this.cells);
+    this.content += this.lastLength;
+    this.cells--;
+    this.lastLength = 0;
+    return cell;
+  }
+
+  /** Writes the header, hands the page to `out` and starts an empty one. */
+  flush(): void {
+    const p = this.page;
+    p[0] = this.type;
+    putU16(p, 1, 0); // no freeblocks
+    putU16(p, 3, this.cells);
+    putU16(p, 5, this.content === 65536 ? 0 : this.content);
+    p[7] = 0; // no fragmented bytes
+    this.out.write(p);
+    p.fill(0);
+    this.cells = 0;
+    this.content = this.pageSize;
+    this.lastLength = 0;
+  }
+}
+
+/** Copies `pages` pages from the start of scratch file `from` into `fd` at page `firstPage` (1-based). */
+export function copyPages(from: string, fd: number, firstPage: number, pages: number, pageSize: number): void {
+  if (pages === 0) return;
+  const src = openSync(from, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(pageSize * Math.max(1, Math.floor((4 << 20) / pageSize)));
+    const total = pages * pageSize;
+    let done = 0;
+    while (done < total) {
+      const n = readSync(src, buf, 0, Math.min(buf.length, total - done), done);
+      if (n === 0) throw new Error(`${from}: ended after ${done} of ${total} bytes`);
+      let w = 0;
+      while (w < n) w += writeSync(fd, buf, w, n - w, (firstPage - 1) * pageSize + done + w);
+      done += n;
+    }
+  } finally {
+    closeSync(src);
+  }
+}

@@ -1,0 +1,352 @@
+import { closeSync, existsSync, openSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { readHeader, writeHeaderPageCount } from './btree/format.js';
+import type { DbHeader } from './btree/format.js';
+import { indexInterior, tableInterior } from './btree/interior.js';
+import type { InteriorPage } from './btree/interior.js';
+import type { DirectLayout } from './btree/layout.js';
+import { copyPages } from './btree/pages.js';
+import type { LeafSummary } from './btree/row-writer.js';
+import type { DateParser } from './dates.js';
+import { NotDirect, Stopped, writeIndexPart, writePart } from './direct-part.js';
+import type { DirectPartData, IndexDone, IndexRequest, PartLeaves } from './direct-part.js';
+import type { DirectWorkerMessage } from './direct-worker.js';
+import { sha256OfFile } from './file-hash.js';
+import { partFailure } from './parallel-load.js';
+import type { SplitPlan } from './parallel-load.js';
+import type { PartTimes } from './part-worker.js';
+import { errorFromMessage } from './part-worker-errors.js';
+import type { LoadTarget } from './produce-rows.js';
+
+/**
+ * Loads one big file into an empty table by writing SQLite's B-tree pages directly, on two cores,
+ * instead of inserting row by row (docs/ingest-guarantees.md, "Direct load").
+ *
+ * - Phase 1, both threads: each parses its half of the file (the same byte parser and converters as
+ *   every load, so the same checks and messages) and writes the table's leaf pages, in rowid order,
+ *   and sorted runs of each index's entries to scratch files.
+ * - Phase 2, one index per thread: the runs of an index, from both halves, are merged into its
+ *   leaf pages.
+ * - Assembly, this thread: the leaves are copied into the build's temp database after its last
+ *   page, the interior pages are built above them (the tops at the roots SQLite gave the table and
+ *   its indexes) and the header's page count is set.
+ *
+ * It applies when the rows come in ascending id order (a time-ordered export), and gives up as soon
+ * as a row shows otherwise (`fallback`): the caller then loads the file through SQLite, which also
+ * names any repeated id. It never leaves a partly written table behind: the temp database is only
+ * extended at the assembly, and any failure discards the whole temp database anyway.
+ */
+
+const workerFile = fileURLToPath(new URL('./direct-worker.js', import.meta.url));
+export const directWorkerAvailable = existsSync(workerFile);
+
+export interface DirectLoadOptions {
+  target: LoadTarget;
+  dates: DateParser;
+  bytes: number;
+  plan: SplitPlan;
+  /** The build's temp database, closed while this runs. */
+  tmp: string;
+  layout: DirectLayout;
+  maxPageCount?: number;
+  onProgress?: (bytesRead: number) => void;
+  /** Tests: both halves in this thread (the TypeScript sources have no compiled worker). */
+  inline?: boolean;
+  /** Tests: rows per sorted index run (btree/runs.ts RUN_ROWS). */
+  runRows?: number;
+}
+
+export type DirectLoadResult =
+  | { ok: true; rows: number; sha256: string; parts: PartTimes[]; assembleMs: number; pageCount: number }
+  | { ok: false; reason: string };
+
+/** Scratch files of a direct load of `tmp` (named so that removeStaleTemps finds a dead run's). */
+export function directScratch(tmp: string, indexes: number): string[] {
+  const files = [`${tmp}.direct-t0`, `${tmp}.direct-t1`];
+  for (let i = 0; i < indexes; i++) files.push(`${tmp}.direct-r0-${i}`, `${tmp}.direct-r1-${i}`, `${tmp}.direct-i${i}`);
+  return files;
+}
+
+/** Why a half did not finish: it gave up (the rows are not for the direct writer) or failed. */
+type Failure = { reason: string } | { error: unknown };
+
+class Fallback {
+  constructor(readonly reason: string) {}
+}
+
+/** Where the second half runs: a worker thread, or (tests) this thread. */
+interface SecondHalf {
+  /** Its next message that is not progress; a failure is thrown (a Fallback when it gave up). */
+  next(): Promise<DirectWorkerMessage>;
+  post(req: IndexRequest): void;
+  stop(): Promise<unknown>;
+}
+
+/** The second half in a worker thread. */
+class WorkerHalf implements SecondHalf {
+  private readonly worker: Worker;
+  private waiting: ((m: DirectWorkerMessage | Failure) => void) | undefined;
+  private pending: (DirectWorkerMessage | Failure)[] = [];
+
+  constructor(data: DirectPartData, onProgress: (bytes: number) => void) {
+    // Heap limits as for parallel-load's threads: a few MB live, RSS kept flat.
+    this.worker = new Worker(workerFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    this.worker.on('message', (m: DirectWorkerMessage) => {
+      if (m.t === 'progress') onProgress(m.bytes);
+      else if (m.t === 'fallback') this.deliver({ reason: m.reason });
+      else if (m.t === 'error') this.deliver({ error: errorFromMessage(m) });
+      else this.deliver(m);
+    });
+    this.worker.on('error', (error) => this.deliver({ error }));
+    this.worker.on('exit', (code) => this.deliver({ error: new Error(`a CSV loader thread stopped unexpectedly (exit code ${code})`) }));
+  }
+
+  private deliver(m: DirectWorkerMessage | Failure): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w(m);
+    else this.pending.push(m);
+  }
+
+  async next(): Promise<DirectWorkerMessage> {
+    const m = this.pending.shift() ?? (await new Promise<DirectWorkerMessage | Failure>((resolve) => (this.waiting = resolve)));
+    if ('reason' in m) throw new Fallback(m.reason);
+    if ('error' in m) throw m.error;
+    return m;
+  }
+
+  post(req: IndexRequest): void {
+    this.worker.postMessage(req);
+  }
+
+  stop(): Promise<unknown> {
+    return this.worker.terminate();
+  }
+}
+
+/** The second half in this thread, interleaved with the first (tests: no compiled worker there). */
+class InlineHalf implements SecondHalf {
+  private readonly replies: Promise<DirectWorkerMessage>[] = [];
+  private stopped = false;
+
+  constructor(private readonly data: DirectPartData) {
+    this.replies.push(
+      writePart(data, () => {}, () => this.stopped)
+        .then((leaves): DirectWorkerMessage => ({ t: 'leaves', ...leaves }))
+        .catch(asFallback),
+    );
+  }
+
+  next(): Promise<DirectWorkerMessage> {
+    return this.replies.shift()!;
+  }
+
+  post(req: IndexRequest): void {
+    this.replies.push(Promise.resolve().then((): DirectWorkerMessage => ({ t: 'index', ...writeIndexPart(req, this.data.layout) })));
+  }
+
+  async stop(): Promise<unknown> {
+    this.stopped = true;
+    return undefined;
+  }
+}
+
+/**
+ * Runs `mine` (this thread's half) and `theirs` (the worker's) side by side; the first to fail stops
+ * the other. A fallback wins over an error (the SQLite load then reports any error itself).
+ */
+async function together<A, B>(mine: (stopped: () => boolean) => Promise<A>, theirs: Promise<B>, other: SecondHalf): Promise<[A, B]> {
+  let failed = false;
+  const stop = (error: unknown) => {
+    failed = true;
+    void other.stop();
+    throw error;
+  };
+  const results = await Promise.allSettled([mine(() => failed).catch(stop), theirs.catch(stop)]);
+  const reasons = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  const fallback = reasons.find((r): r is Fallback => r instanceof Fallback);
+  if (fallback) throw fallback;
+  const errors = reasons.filter((r) => !(r instanceof Stopped));
+  if (errors.length > 0) throw errors;
+  return [(results[0] as PromiseFulfilledResult<A>).value, (results[1] as PromiseFulfilledResult<B>).value];
+}
+
+export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadResult> {
+  const { target, dates, plan, layout, tmp } = opts;
+  const pageSize = layout.pageSize;
+  const scratch = directScratch(tmp, layout.indexes.length);
+  const runPaths = (w: number) => layout.indexes.map((_, i) => scratch[2 + 3 * i + w]!);
+  const indexPath = (i: number) => scratch[2 + 3 * i + 2]!;
+  const header = checkHeader(tmp, pageSize);
+  if (typeof header === 'string') return { ok: false, reason: header };
+  // New pages go after the database's last: this thread writes its table leaves there directly.
+  const firstPage = header.pageCount + 1;
+  const seen = [0, plan.split];
+  const progress = () => opts.onProgress?.(seen[0]! + seen[1]! - plan.split);
+  const base = { path: target.path, display: target.display, table: target.spec.table, source: target.source, tz: dates.tz, day: dates.dayText, layout };
+  const first: DirectPartData = { ...base, range: { start: 0, end: plan.split, firstLine: 1 }, tablePath: tmp, tableFirstPage: firstPage, runPaths: runPaths(0) };
+  // The second half's lines are counted from its own start; its errors are found again by one thread.
+  const secondData: DirectPartData = { ...base, range: { start: plan.split, end: opts.bytes, firstLine: 1, header: plan.header }, tablePath: scratch[1]!, runPaths: runPaths(1), runRows: opts.runRows };
+  first.runRows = opts.runRows;
+  const second: SecondHalf = opts.inline ? new InlineHalf(secondData) : new WorkerHalf(secondData, (b) => ((seen[1] = b), progress()));
+  const hashing = sha256OfFile(target.path);
+  let done = false;
+  try {
+    let p0: PartLeaves;
+    let p1: PartLeaves;
+    try {
+      const [mine, theirs] = await together(
+        (stopped) => writePart(first, (b) => ((seen[0] = b), progress()), stopped).catch(asFallback),
+        second.next(),
+        second,
+      );
+      if (theirs.t !== 'leaves') throw new Error(`unexpected ${theirs.t} from a direct-load thread`);
+      [p0, p1] = [mine, theirs];
+    } catch (error) {
+      if (error instanceof Fallback) return { ok: false, reason: error.reason };
+      throw await partFailure(target, dates, error as unknown[]);
+    }
+    if (p0.summary.rows === 0 || p1.summary.rows === 0 || p0.summary.pages + p1.summary.pages < 2) return { ok: false, reason: 'too few rows for the direct writer' };
+    if (p1.summary.firstRowid <= p0.summary.lastRowid) {
+      return { ok: false, reason: `ids not in ascending order across the two halves (${p1.summary.firstRowid} after ${p0.summary.lastRowid})` };
+    }
+    // Phase 2. The worker copies its table leaves after this thread's; index i is merged by this
+    // thread when i is even, by the worker when odd: index 0 straight into the database after the
+    // table's leaves, the others into scratch files.
+    const tableLeaves = p0.summary.pages + p1.summary.pages;
+    const requests: IndexRequest[][] = [[], []];
+    layout.indexes.forEach((_, i) => {
+      const runs = [...p0.runs[i]!, ...p1.runs[i]!];
+      requests[i % 2]!.push({ index: { index: i, runs, path: i === 0 ? tmp : indexPath(i), firstPage: i === 0 ? firstPage + tableLeaves : undefined } });
+    });
+    const copy = { from: scratch[1]!, to: tmp, firstPage: firstPage + p0.summary.pages, pages: p1.summary.pages };
+    if (requests[1]!.length > 0) requests[1]![0]!.copy = copy;
+    else requests[1]!.push({ copy });
+    const threadMs = [0, 0];
+    const indexLeaves: { pages: number; separators: Buffer[] }[] = [];
+    const record = (d: IndexDone, w: number) => {
+      threadMs[w]! += d.ms;
+      if (d.index !== undefined) indexLeaves[d.index] = { pages: d.pages, separators: d.separators.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)) };
+    };
+    for (let round = 0; round < Math.max(requests[0]!.length, requests[1]!.length); round++) {
+      const mine = requests[0]![round];
+      const theirs = requests[1]![round];
+      if (theirs) second.post(theirs);
+      let replies: [IndexDone | undefined, DirectWorkerMessage | undefined];
+      try {
+        replies = await together(async () => (mine ? writeIndexPart(mine, layout) : undefined), theirs ? second.next() : Promise.resolve(undefined), second);
+      } catch (error) {
+        if (error instanceof Fallback) return { ok: false, reason: error.reason };
+        throw (error as unknown[])[0];
+      }
+      if (replies[0]) record(replies[0], 0);
+      if (replies[1]) {
+        if (replies[1].t !== 'index') throw new Error(`unexpected ${replies[1].t} from a direct-load thread`);
+        record(replies[1], 1);
+      }
+    }
+    if (indexLeaves.some((ix) => ix.pages < 2)) return { ok: false, reason: 'too few rows for the direct writer' };
+    const started = performance.now();
+    const pageCount = assemble(tmp, layout, firstPage, [p0.summary, p1.summary], indexLeaves, (i) => indexPath(i), opts.maxPageCount);
+    const assembleMs = performance.now() - started;
+    const sha256 = await hashing;
+    done = true;
+    return {
+      ok: true,
+      rows: p0.summary.rows + p1.summary.rows,
+      sha256,
+      parts: [p0, p1].map((p, w) => ({ parseMs: p.parseMs, insertMs: p.writeMs, indexMs: threadMs[w]! })),
+      assembleMs,
+      pageCount,
+    };
+  } finally {
+    await second.stop();
+    await hashing.catch(() => {}); // not left running (its error, if any, was thrown above)
+    for (const f of scratch) rmSync(f, { force: true });
+    // Given up (or failed): the pages written after the database's end go, for SQLite to carry on.
+    if (!done) truncateSync(tmp, header.pageCount * pageSize);
+  }
+}
+
+/** This thread's NotDirect as the worker's would arrive: a Fallback. */
+function asFallback(error: unknown): never {
+  throw error instanceof NotDirect ? new Fallback(error.message) : error;
+}
+
+/** Why the temp database cannot be extended by the direct writer, if it cannot. */
+function checkHeader(tmp: string, pageSize: number): DbHeader | string {
+  const fd = openSync(tmp, 'r');
+  try {
+    const head = Buffer.alloc(100);
+    readSync(fd, head, 0, 100, 0);
+    const header = readHeader(head);
+    if (header.pageSize !== pageSize) return 'the page size is not the one the layout was made for';
+    return header;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite's "database or disk is full", for a build capped by max_page_count (tests). */
+function fullError(): Error {
+  return Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+}
+
+/**
+ * Completes the trees: the table's leaves are at `firstPage` on, followed by index 0's; the other
+ * indexes' leaves are copied in after those, then every tree's interior pages are written (each
+ * top page at its root) and the header's page count is set. Returns the new page count.
+ */
+function assemble(
+  tmp: string,
+  layout: DirectLayout,
+  firstPage: number,
+  tableParts: LeafSummary[],
+  indexes: { pages: number; separators: Buffer[] }[],
+  indexPath: (i: number) => string,
+  maxPageCount: number | undefined,
+): number {
+  const pageSize = layout.pageSize;
+  const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
+  const tableLeaves = tableParts.reduce((s, p) => s + p.pages, 0);
+  const first = indexes[0]?.pages ?? 0;
+  let next = firstPage + tableLeaves + first;
+  const copies: { from: string; first: number; pages: number }[] = [];
+  const leafPages: number[][] = [range(firstPage, tableLeaves), range(firstPage + tableLeaves, first)];
+  for (let i = 1; i < indexes.length; i++) {
+    copies.push({ from: indexPath(i), first: next, pages: indexes[i]!.pages });
+    leafPages.push(range(next, indexes[i]!.pages));
+    next += indexes[i]!.pages;
+  }
+  const maxRowids = new Float64Array(tableLeaves);
+  let k = 0;
+  for (const p of tableParts) for (const m of p.maxRowids) maxRowids[k++] = m;
+  const interiors: InteriorPage[] = tableInterior(leafPages[0]!, maxRowids, layout.root, next, pageSize);
+  next += interiors.length - 1; // all but the top, which is the root
+  indexes.forEach((ix, i) => {
+    const root = layout.indexes[i]!.root;
+    const built = indexInterior(leafPages[i + 1]!, ix.separators, root, next, pageSize);
+    next += built.length - 1;
+    interiors.push(...built);
+  });
+  const total = next - 1;
+  if (maxPageCount !== undefined && total > maxPageCount) throw fullError();
+  const fd = openSync(tmp, 'r+');
+  try {
+    for (const c of copies) copyPages(c.from, fd, c.first, c.pages, pageSize);
+    for (const p of interiors) {
+      let w = 0;
+      while (w < pageSize) w += writeSync(fd, p.page, w, pageSize - w, (p.pageNo - 1) * pageSize + w);
+    }
+    const head = Buffer.alloc(100);
+    readSync(fd, head, 0, 100, 0);
+    writeHeaderPageCount(head, total);
+    writeSync(fd, head, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return total;
+}
