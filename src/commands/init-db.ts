@@ -48,7 +48,7 @@ export async function initDbCommand(ctx: CommandContext, opts: { dataDir?: strin
   }
   for (const line of summarize(loaded, absent)) ctx.out(line + '\n');
   const rows = loaded.reduce((sum, f) => sum + f.rows, 0);
-  for (const f of loaded) ctx.log.debug({ table: f.table, file: f.relPath, rows: f.rows, bytes: f.bytes, ms: f.ms, phases: f.phases }, 'file loaded');
+  for (const f of loaded) ctx.log.debug({ table: f.table, file: f.relPath, rows: f.rows, bytes: f.bytes, ms: f.ms, phases: f.phases, direct: f.direct }, 'file loaded');
   ctx.log.info({ db: dbPath, dataDir, day, tz, files: loaded.length, rows, indexMs, ms: Math.round(performance.now() - started) }, 'init-db finished');
   return 0;
 }

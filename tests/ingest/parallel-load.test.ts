@@ -10,11 +10,12 @@ import { built, REPO, query, runInitDb, sha256, tempDir } from './cli-harness.js
 
 /**
  * Files from PARALLEL_MIN_BYTES (32 MiB) are loaded by two threads of the built CLI, each parsing
- * half the file into its own database file, merged at the end (src/ingest/parallel-load.ts). The
- * in-process tests run the TypeScript sources, which load in one thread; here both are compared on
+ * half the file: in id order, written as B-tree pages directly (src/ingest/direct-load.ts); else
+ * each half into its own database file, merged at the end (src/ingest/parallel-load.ts). The
+ * in-process tests run the TypeScript sources, which load in one thread; here they are compared on
  * the same file, and bad rows in either half must be reported exactly as the one-thread loader
  * reports them (exit 65, file, line, column, value), leaving the old database byte-identical and
- * no temp or part file behind.
+ * no temp, part or scratch file behind.
  */
 
 const ROWS = 800_000;
@@ -39,10 +40,16 @@ function digest(db: string, sql: string): string {
   }
 }
 
+/** The init-db log's line for the loaded file. */
+function loadedLine(logDir: string): { phases?: { mergeMs: number }; direct?: true | string } | undefined {
+  const lines = readdirSync(logDir).flatMap((f) => readFileSync(join(logDir, f), 'utf8').split('\n'));
+  const line = lines.find((l) => l.includes('"file loaded"'));
+  return line === undefined ? undefined : (JSON.parse(line) as { phases?: { mergeMs: number }; direct?: true | string });
+}
+
 /** The init-db log says the file went through two threads. */
 function loadedInParts(logDir: string): boolean {
-  const lines = readdirSync(logDir).flatMap((f) => readFileSync(join(logDir, f), 'utf8').split('\n'));
-  return lines.some((l) => l.includes('"file loaded"') && l.includes('"phases"') && l.includes('"mergeMs"'));
+  return loadedLine(logDir)?.phases?.mergeMs !== undefined;
 }
 
 describe.runIf(built)('init-db on a file split between two threads', () => {
@@ -71,6 +78,7 @@ describe.runIf(built)('init-db on a file split between two threads', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`transactions: ${ROWS} rows (transactions.csv)`);
     expect(loadedInParts(logs)).toBe(true);
+    expect(loadedLine(logs)?.direct).toBe(true);
 
     const single = join(dir, 'single.db');
     const t = await runInitDb(['--data-dir', data, '--db', single, '--date', '2023-05-01'], { env: { ANOMALY_TZ: 'UTC' } });
@@ -86,6 +94,27 @@ describe.runIf(built)('init-db on a file split between two threads', () => {
     // The index is used by the checks' time windows.
     const plan = query(parallel, "EXPLAIN QUERY PLAN SELECT count(*) FROM transactions WHERE created_date >= '2023-05-02'");
     expect(JSON.stringify(plan)).toContain('transactions_created_date');
+  }, 60_000);
+
+  it('loads a file whose ids are not in order through two SQLite connections, with the same rows', () => {
+    const swapped = join(dir, 'swapped');
+    mkdirSync(swapped);
+    // Lines 11 and 12 (ids 10 and 11) change places: the direct writer gives up at once.
+    const lines = readFileSync(csv, 'utf8').split('\n');
+    [lines[10], lines[11]] = [lines[11]!, lines[10]!];
+    writeFileSync(join(swapped, 'transactions.csv'), lines.join('\n'));
+    const logs = join(dir, 'logs-swapped');
+    const db = join(dir, 'swapped.db');
+    const r = cli(['--data-dir', swapped, '--db', db, '--date', '2023-05-01'], logs);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(loadedInParts(logs)).toBe(true);
+    expect(loadedLine(logs)?.direct).toBe('ids not in ascending order (10 after 11)');
+    for (const sql of ['SELECT * FROM transactions ORDER BY id', "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"]) {
+      expect(digest(db, sql), sql).toBe(digest(keep, sql));
+    }
+    expect(query(db, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   }, 60_000);
 
   /** Runs init-db on `csv` as changed by `change`, expecting exit 65 and `message`; the old database must be untouched. */
