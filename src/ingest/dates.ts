@@ -134,8 +134,6 @@ export class DateParser {
    * holds both occurrences (32 characters).
    */
   private readonly minuteCache = new Map<number, string>();
-  /** Minute text (a minuteCache value) -> the number YYYYMMDDHHMM. */
-  private readonly minuteNumbers = new Map<string, number>();
   private readonly day: { y: number; mo: number; d: number };
   /** After a conversion that returned a repeated wall-clock time: its second occurrence. */
   later: string | undefined;
@@ -215,11 +213,11 @@ export class DateParser {
     if (!scan(s, p)) return undefined;
     const prefix = this.minutePrefixOf(p);
     if (prefix === undefined || prefix === '') return undefined;
-    let n = this.minuteNumbers.get(prefix);
-    if (n === undefined) {
-      n = Number(prefix.slice(0, 4) + prefix.slice(5, 7) + prefix.slice(8, 10) + prefix.slice(11, 13) + prefix.slice(14, 16));
-      if (this.minuteNumbers.size >= CACHE_LIMIT) this.minuteNumbers.clear();
-      this.minuteNumbers.set(prefix, n);
+    // The digits of 'YYYY-MM-DD HH:MM' (the first occurrence of a repeated time), then the seconds.
+    let n = 0;
+    for (let i = 0; i < 16; i++) {
+      const d = prefix.charCodeAt(i) - 48;
+      if (d >= 0 && d <= 9) n = n * 10 + d;
     }
     return n * 100 + p.sec;
   }

@@ -6,7 +6,7 @@ import type { DbHeader } from './btree/format.js';
 import { indexInterior, tableInterior } from './btree/interior.js';
 import type { InteriorPage } from './btree/interior.js';
 import type { DirectLayout } from './btree/layout.js';
-import { copyPages } from './btree/pages.js';
+import { copyPages, placedPage } from './btree/pages.js';
 import type { LeafSummary } from './btree/row-writer.js';
 import type { DateParser } from './dates.js';
 import { NotDirect, Stopped, writeIndexPart, writePart } from './direct-part.js';
@@ -180,15 +180,23 @@ export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadRes
   const indexPath = (i: number) => scratch[2 + 3 * i + 2]!;
   const header = checkHeader(tmp, pageSize);
   if (typeof header === 'string') return { ok: false, reason: header };
-  // New pages go after the database's last: this thread writes its table leaves there directly.
+  // New pages go after the database's last. Both halves write their table leaves straight into the
+  // database, alternating pages (the interior pages list leaves by number, in any place), so
+  // neither needs to know in advance how many the other writes.
   const firstPage = header.pageCount + 1;
   const seen = [0, plan.split];
   const progress = () => opts.onProgress?.(seen[0]! + seen[1]! - plan.split);
   const base = { path: target.path, display: target.display, table: target.spec.table, source: target.source, tz: dates.tz, day: dates.dayText, layout };
-  const first: DirectPartData = { ...base, range: { start: 0, end: plan.split, firstLine: 1 }, tablePath: tmp, tableFirstPage: firstPage, runPaths: runPaths(0) };
+  const first: DirectPartData = { ...base, range: { start: 0, end: plan.split, firstLine: 1 }, tablePath: tmp, tablePlace: { first: firstPage, stride: 2 }, runPaths: runPaths(0), runRows: opts.runRows };
   // The second half's lines are counted from its own start; its errors are found again by one thread.
-  const secondData: DirectPartData = { ...base, range: { start: plan.split, end: opts.bytes, firstLine: 1, header: plan.header }, tablePath: scratch[1]!, runPaths: runPaths(1), runRows: opts.runRows };
-  first.runRows = opts.runRows;
+  const secondData: DirectPartData = {
+    ...base,
+    range: { start: plan.split, end: opts.bytes, firstLine: 1, header: plan.header },
+    tablePath: tmp,
+    tablePlace: { first: firstPage + 1, stride: 2 },
+    runPaths: runPaths(1),
+    runRows: opts.runRows,
+  };
   const second: SecondHalf = opts.inline ? new InlineHalf(secondData) : new WorkerHalf(secondData, (b) => ((seen[1] = b), progress()));
   const hashing = sha256OfFile(target.path);
   let done = false;
@@ -211,23 +219,20 @@ export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadRes
     if (p1.summary.firstRowid <= p0.summary.lastRowid) {
       return { ok: false, reason: `ids not in ascending order across the two halves (${p1.summary.firstRowid} after ${p0.summary.lastRowid})` };
     }
-    // Phase 2. The worker copies its table leaves after this thread's; index i is merged by this
-    // thread when i is even, by the worker when odd: index 0 straight into the database after the
-    // table's leaves, the others into scratch files.
-    const tableLeaves = p0.summary.pages + p1.summary.pages;
+    // Phase 2: index i is merged by this thread when i is even, by the worker when odd; index 0
+    // straight into the database, first into the pages the shorter half of the table left
+    // unused, the others into scratch files.
+    const table = tablePages(firstPage, p0.summary.pages, p1.summary.pages);
     const requests: IndexRequest[][] = [[], []];
     layout.indexes.forEach((_, i) => {
       const runs = [...p0.runs[i]!, ...p1.runs[i]!];
-      requests[i % 2]!.push({ index: { index: i, runs, path: i === 0 ? tmp : indexPath(i), firstPage: i === 0 ? firstPage + tableLeaves : undefined } });
+      requests[i % 2]!.push(i === 0 ? { index: i, runs, path: tmp, place: { slots: table.holes, first: table.end + 1 } } : { index: i, runs, path: indexPath(i) });
     });
-    const copy = { from: scratch[1]!, to: tmp, firstPage: firstPage + p0.summary.pages, pages: p1.summary.pages };
-    if (requests[1]!.length > 0) requests[1]![0]!.copy = copy;
-    else requests[1]!.push({ copy });
     const threadMs = [0, 0];
     const indexLeaves: { pages: number; separators: Buffer[] }[] = [];
     const record = (d: IndexDone, w: number) => {
       threadMs[w]! += d.ms;
-      if (d.index !== undefined) indexLeaves[d.index] = { pages: d.pages, separators: d.separators.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)) };
+      indexLeaves[d.index] = { pages: d.pages, separators: d.separators.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)) };
     };
     for (let round = 0; round < Math.max(requests[0]!.length, requests[1]!.length); round++) {
       const mine = requests[0]![round];
@@ -248,7 +253,7 @@ export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadRes
     }
     if (indexLeaves.some((ix) => ix.pages < 2)) return { ok: false, reason: 'too few rows for the direct writer' };
     const started = performance.now();
-    const pageCount = assemble(tmp, layout, firstPage, [p0.summary, p1.summary], indexLeaves, (i) => indexPath(i), opts.maxPageCount);
+    const pageCount = assemble(tmp, layout, table, [p0.summary, p1.summary], indexLeaves, (i) => indexPath(i), opts.maxPageCount);
     const assembleMs = performance.now() - started;
     const sha256 = await hashing;
     done = true;
@@ -295,33 +300,54 @@ function fullError(): Error {
   return Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
 }
 
+/** Where the two halves' table leaves went (alternate pages from `first`), and the pages left between them. */
+interface TablePages {
+  /** Leaf page numbers in rowid order: the first half's, then the second's. */
+  leaves: number[];
+  /** The last page of the table's region, and the pages in it that no leaf took. */
+  end: number;
+  holes: number[];
+}
+
+function tablePages(first: number, pages0: number, pages1: number): TablePages {
+  const half0 = Array.from({ length: pages0 }, (_, i) => placedPage({ first, stride: 2 }, i));
+  const half1 = Array.from({ length: pages1 }, (_, i) => placedPage({ first: first + 1, stride: 2 }, i));
+  const end = Math.max(half0.at(-1) ?? first - 1, half1.at(-1) ?? first - 1);
+  const used = new Set([...half0, ...half1]);
+  const holes: number[] = [];
+  for (let p = first; p <= end; p++) if (!used.has(p)) holes.push(p);
+  return { leaves: [...half0, ...half1], end, holes };
+}
+
 /**
- * Completes the trees: the table's leaves are at `firstPage` on, followed by index 0's; the other
- * indexes' leaves are copied in after those, then every tree's interior pages are written (each
- * top page at its root) and the header's page count is set. Returns the new page count.
+ * Completes the trees: the table's leaves and index 0's are in place (index 0's first in the
+ * table's holes, then after the table's region); the other indexes' leaves are copied in after
+ * those, every tree's interior pages are written (each top page at its root), any hole left over
+ * goes on the free list, and the header's page count is set. Returns the new page count.
  */
 function assemble(
   tmp: string,
   layout: DirectLayout,
-  firstPage: number,
+  table: TablePages,
   tableParts: LeafSummary[],
   indexes: { pages: number; separators: Buffer[] }[],
   indexPath: (i: number) => string,
   maxPageCount: number | undefined,
 ): number {
   const pageSize = layout.pageSize;
-  const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
-  const tableLeaves = tableParts.reduce((s, p) => s + p.pages, 0);
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
   const first = indexes[0]?.pages ?? 0;
-  let next = firstPage + tableLeaves + first;
+  const index0 = { slots: table.holes, first: table.end + 1 };
+  const leafPages: number[][] = [table.leaves, range(0, first).map((i) => placedPage(index0, i))];
+  const unused = table.holes.slice(first);
+  let next = table.end + 1 + Math.max(0, first - table.holes.length);
   const copies: { from: string; first: number; pages: number }[] = [];
-  const leafPages: number[][] = [range(firstPage, tableLeaves), range(firstPage + tableLeaves, first)];
   for (let i = 1; i < indexes.length; i++) {
     copies.push({ from: indexPath(i), first: next, pages: indexes[i]!.pages });
     leafPages.push(range(next, indexes[i]!.pages));
     next += indexes[i]!.pages;
   }
-  const maxRowids = new Float64Array(tableLeaves);
+  const maxRowids = new Float64Array(table.leaves.length);
   let k = 0;
   for (const p of tableParts) for (const m of p.maxRowids) maxRowids[k++] = m;
   const interiors: InteriorPage[] = tableInterior(leafPages[0]!, maxRowids, layout.root, next, pageSize);
@@ -337,16 +363,41 @@ function assemble(
   const fd = openSync(tmp, 'r+');
   try {
     for (const c of copies) copyPages(c.from, fd, c.first, c.pages, pageSize);
-    for (const p of interiors) {
-      let w = 0;
-      while (w < pageSize) w += writeSync(fd, p.page, w, pageSize - w, (p.pageNo - 1) * pageSize + w);
-    }
+    for (const p of interiors) writePage(fd, p.pageNo, p.page, pageSize);
     const head = Buffer.alloc(100);
     readSync(fd, head, 0, 100, 0);
+    for (const p of freeList(unused, head, pageSize)) writePage(fd, p.pageNo, p.page, pageSize);
     writeHeaderPageCount(head, total);
     writeSync(fd, head, 0, 100, 0);
   } finally {
     closeSync(fd);
   }
   return total;
+}
+
+function writePage(fd: number, pageNo: number, page: Uint8Array, pageSize: number): void {
+  for (let w = 0; w < pageSize; ) w += writeSync(fd, page, w, pageSize - w, (pageNo - 1) * pageSize + w);
+}
+
+/**
+ * Puts `pages` on the free list (which this writer requires to be empty before): trunk pages, each
+ * listing up to pageSize / 4 - 2 free pages and the next trunk; header offsets 32 and 36.
+ */
+function freeList(pages: number[], head: Buffer, pageSize: number): InteriorPage[] {
+  const out: InteriorPage[] = [];
+  const perTrunk = pageSize / 4 - 2;
+  let rest = pages;
+  while (rest.length > 0) {
+    const trunk = rest[0]!;
+    const leaves = rest.slice(1, 1 + perTrunk);
+    rest = rest.slice(1 + leaves.length);
+    const page = Buffer.alloc(pageSize);
+    page.writeUInt32BE(rest[0] ?? 0, 0);
+    page.writeUInt32BE(leaves.length, 4);
+    leaves.forEach((p, i) => page.writeUInt32BE(p, 8 + 4 * i));
+    out.push({ pageNo: trunk, page });
+  }
+  head.writeUInt32BE(pages.length > 0 ? pages[0]! : 0, 32);
+  head.writeUInt32BE(pages.length, 36);
+  return out;
 }

@@ -1,7 +1,6 @@
-import { closeSync, openSync } from 'node:fs';
 import { writeIndexLeaves } from './btree/index-writer.js';
 import type { DirectLayout } from './btree/layout.js';
-import { copyPages } from './btree/pages.js';
+import type { Placement } from './btree/pages.js';
 import { DirectRowWriter, NotDirect } from './btree/row-writer.js';
 import type { LeafSummary } from './btree/row-writer.js';
 import { RunWriter } from './btree/runs.js';
@@ -15,16 +14,16 @@ import { readTypedRows } from './typed-rows.js';
 /**
  * One half of a direct load (direct-load.ts), the same in the main thread and in the worker thread.
  * Phase 1: parses the half's byte range and writes its rows as table leaf pages and sorted index
- * runs (btree/row-writer.ts). Phase 2: copies pages into the database and/or merges one index's
- * runs, from both halves, into its leaf pages.
+ * runs (btree/row-writer.ts). Phase 2: merges one index's runs, from both halves, into its leaf
+ * pages.
  */
 
 export interface DirectPartData extends FileThreadData {
   range: ByteRange;
   layout: DirectLayout;
-  /** Where this half's table leaves go: a scratch file, or the database itself from `tableFirstPage` on. */
+  /** The database: this half's table leaves go straight into it, where `tablePlace` says. */
   tablePath: string;
-  tableFirstPage?: number;
+  tablePlace: Placement;
   /** Scratch file per index for this half's runs. */
   runPaths: string[];
   /** Rows per sorted run (tests: small runs; default RUN_ROWS). */
@@ -40,17 +39,19 @@ export interface PartLeaves {
 }
 
 /**
- * Phase 2 request: copy pages from a scratch file into the database (`copy`), then build index
- * `index`'s leaves from `runs` into `path` (from `firstPage` on when `path` is the database).
+ * Phase 2 request: build index `index`'s leaves from `runs` into `path` (a scratch file, or the
+ * database where `place` says).
  */
 export interface IndexRequest {
-  copy?: { from: string; to: string; firstPage: number; pages: number };
-  index?: { index: number; runs: RunInfo[]; path: string; firstPage?: number };
+  index: number;
+  runs: RunInfo[];
+  path: string;
+  place?: Placement;
 }
 
 export interface IndexDone {
-  /** Index built (none for a copy only), its leaf pages and separators. */
-  index?: number;
+  /** The index built, its leaf pages and separators. */
+  index: number;
   pages: number;
   separators: Uint8Array[];
   ms: number;
@@ -63,7 +64,7 @@ export { NotDirect };
 
 export async function writePart(data: DirectPartData, onProgress: (bytes: number) => void, stopped: () => boolean = () => false): Promise<PartLeaves> {
   const runs = new RunWriter(data.runPaths, data.runRows);
-  const writer = new DirectRowWriter(data.layout, data.tablePath, runs, data.tableFirstPage);
+  const writer = new DirectRowWriter(data.layout, data.tablePath, runs, data.tablePlace);
   let writeMs = 0;
   const started = performance.now();
   let endLine: number;
@@ -92,16 +93,6 @@ export async function writePart(data: DirectPartData, onProgress: (bytes: number
 
 export function writeIndexPart(req: IndexRequest, layout: DirectLayout): IndexDone {
   const started = performance.now();
-  if (req.copy) {
-    const fd = openSync(req.copy.to, 'r+');
-    try {
-      copyPages(req.copy.from, fd, req.copy.firstPage, req.copy.pages, layout.pageSize);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  if (!req.index) return { pages: 0, separators: [], ms: performance.now() - started };
-  const { index, runs, path, firstPage } = req.index;
-  const leaves = writeIndexLeaves(layout.indexes[index]!, runs, path, layout.pageSize, firstPage);
-  return { index, pages: leaves.pages, separators: leaves.separators, ms: performance.now() - started };
+  const leaves = writeIndexLeaves(layout.indexes[req.index]!, req.runs, req.path, layout.pageSize, req.place);
+  return { index: req.index, pages: leaves.pages, separators: leaves.separators, ms: performance.now() - started };
 }

@@ -54,13 +54,13 @@ function csvOf(rows: Row[]): string {
 }
 
 /** A database as init-db starts one (schema and indexes, empty), with `pageSize` pages. */
-function emptyDb(path: string, pageSize: number): DirectLayout {
+function emptyDb(path: string, pageSize: number, indexes = true): DirectLayout {
   const db = new Database(path);
   try {
     db.pragma(`page_size = ${pageSize}`);
     db.pragma('journal_mode = OFF');
     db.exec(readSqlFile('../db/schema.sql', new URL('../../src/ingest/build-db.ts', import.meta.url).href));
-    db.exec(readSqlFile('../db/indexes.sql', new URL('../../src/ingest/build-db.ts', import.meta.url).href));
+    if (indexes) db.exec(readSqlFile('../db/indexes.sql', new URL('../../src/ingest/build-db.ts', import.meta.url).href));
     const layout = directLayout(db, TRANSACTIONS);
     if (typeof layout === 'string') throw new Error(layout);
     return layout;
@@ -88,8 +88,8 @@ async function loadDirectly(path: string, csv: string, layout: DirectLayout, run
 }
 
 /** The same rows inserted by SQLite itself. */
-function insertedBySqlite(path: string, rows: Row[], pageSize: number): void {
-  emptyDb(path, pageSize);
+function insertedBySqlite(path: string, rows: Row[], pageSize: number, indexes = true): void {
+  emptyDb(path, pageSize, indexes);
   const db = new Database(path);
   try {
     const insert = db.prepare('INSERT INTO transactions VALUES (?, ?, ?, ?, ?)');
@@ -143,6 +143,27 @@ describe('the direct B-tree writer', () => {
     db.close();
     expect(read(direct, 'PRAGMA integrity_check')).toEqual([['ok']]);
     expect(read(direct, 'SELECT count(*) FROM transactions')).toEqual([[n + 1]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('puts the pages the two halves leave between their leaves on the free list when no index takes them', async () => {
+    const dir = tempDir('direct-');
+    // Short US dates in the first half, long ISO ones in the second: more rows, so more leaves, in
+    // the first half's bytes; the second half's alternate pages run out first.
+    const rows = makeRows(6_000, 5, { orderedTimes: true });
+    const text = (r: Row, i: number) => (i < 3_000 ? `${r.id},${Number(r.created.slice(5, 7))}/${Number(r.created.slice(8, 10))}/23 ${Number(r.created.slice(11, 13))}:${r.created.slice(14, 16)},${r.type},${r.order},${r.status}` : `${r.id},${r.created},${r.type},${r.order},${r.status}`);
+    rows.forEach((r, i) => i < 3_000 && (r.created = r.created.slice(0, 16) + ':00'));
+    const csv = join(dir, 'transactions.csv');
+    writeFileSync(csv, 'id,created_date,transaction_type,order_id,transaction_status\n' + rows.map((r, i) => text(r, i) + '\n').join(''));
+    const direct = join(dir, 'direct.db');
+    const layout = emptyDb(direct, 1024, false);
+    expect(layout.indexes).toEqual([]);
+    expect(await loadDirectly(direct, csv, layout, 500)).toMatchObject({ ok: true, rows: 6_000 });
+    expect(read(direct, 'PRAGMA integrity_check')).toEqual([['ok']]);
+    expect((read(direct, 'PRAGMA freelist_count')[0] as number[])[0]).toBeGreaterThan(10);
+    const reference = join(dir, 'sqlite.db');
+    insertedBySqlite(reference, rows.map((r) => ({ ...r, created: r.created })), 1024, false);
+    expect(read(direct, 'SELECT * FROM transactions ORDER BY id')).toEqual(read(reference, 'SELECT * FROM transactions ORDER BY id'));
     rmSync(dir, { recursive: true, force: true });
   });
 

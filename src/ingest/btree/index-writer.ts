@@ -1,6 +1,7 @@
 import { getVarint, intBytes, intSerialType, LEAF_INDEX, putDateTime, putInt } from './format.js';
 import type { IndexLayout } from './layout.js';
 import { LeafPage, PageFile } from './pages.js';
+import type { Placement } from './pages.js';
 import { mergeRuns } from './runs.js';
 import type { RunInfo } from './runs.js';
 
@@ -35,11 +36,11 @@ function putEntry(buf: Uint8Array, at: number, datetime: boolean, key: number, r
 
 /**
  * Merges `runs` into the index's leaf pages, written to `path` (a new scratch file, or the
- * database itself from `firstPage` on).
+ * database itself where `place` says).
  */
-export function writeIndexLeaves(ix: IndexLayout, runs: RunInfo[], path: string, pageSize: number, firstPage?: number): IndexLeaves {
+export function writeIndexLeaves(ix: IndexLayout, runs: RunInfo[], path: string, pageSize: number, place?: Placement): IndexLeaves {
   const total = runs.reduce((s, r) => s + r.count, 0);
-  const out = new PageFile(path, pageSize, firstPage);
+  const out = new PageFile(path, pageSize, place);
   const leaf = new LeafPage(LEAF_INDEX, pageSize, out);
   const separators: Buffer[] = [];
   const datetime = ix.key === 'datetime';

@@ -3,23 +3,39 @@ import type { LEAF_INDEX, LEAF_TABLE } from './format.js';
 import { putU16 } from './format.js';
 
 /**
- * Writes pages one after another, in writes of many pages at once: into a new scratch file (later
- * copied into the database), or straight into the database from page `firstPage` on.
+ * Where the pages a PageFile writes go in the database: page `first`, then every `stride`-th page
+ * after it; or first the pages listed in `slots`, then `first` and on.
+ */
+export interface Placement {
+  first: number;
+  stride?: number;
+  slots?: number[];
+}
+
+/** The page number of the `i`-th page written under `place`. */
+export function placedPage(place: Placement, i: number): number {
+  const slots = place.slots?.length ?? 0;
+  return i < slots ? place.slots![i]! : place.first + (i - slots) * (place.stride ?? 1);
+}
+
+/**
+ * Writes pages one after another, batched into few writes: into a new scratch file (later copied
+ * into the database), or straight into the database where `place` says.
  */
 export class PageFile {
   pages = 0;
   private readonly buf: Buffer;
   private held = 0;
+  /** Index (in write order) of the first page held in `buf`. */
+  private heldFrom = 0;
   private readonly fd: number;
-  private position: number;
 
   constructor(
     readonly path: string,
     readonly pageSize: number,
-    firstPage?: number,
+    private readonly place?: Placement,
   ) {
-    this.fd = openSync(path, firstPage === undefined ? 'w' : 'r+');
-    this.position = firstPage === undefined ? 0 : (firstPage - 1) * pageSize;
+    this.fd = openSync(path, place === undefined ? 'w' : 'r+');
     this.buf = Buffer.alloc(pageSize * Math.max(1, Math.floor((1 << 20) / pageSize)));
   }
 
@@ -31,10 +47,24 @@ export class PageFile {
   }
 
   private flush(): void {
-    let at = 0;
-    while (at < this.held) at += writeSync(this.fd, this.buf, at, this.held - at, this.position + at);
-    this.position += this.held;
+    const size = this.pageSize;
+    const count = this.held / size;
+    // Pages that are neighbours in the file go out in one write.
+    for (let a = 0; a < count; ) {
+      const at = this.pageNo(this.heldFrom + a);
+      let b = a + 1;
+      while (b < count && this.pageNo(this.heldFrom + b) === at + (b - a)) b++;
+      const bytes = (b - a) * size;
+      for (let w = 0; w < bytes; ) w += writeSync(this.fd, this.buf, a * size + w, bytes - w, (at - 1) * size + w);
+      a = b;
+    }
+    this.heldFrom += count;
     this.held = 0;
+  }
+
+  /** The page number of the `i`-th page written (a scratch file: its position + 1). */
+  private pageNo(i: number): number {
+    return this.place === undefined ? i + 1 : placedPage(this.place, i);
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import type { RowSink } from '../produce-rows.js';
 import { intBytes, intSerialType, LEAF_TABLE, maxTablePayload, putDateTime, putInt, putVarint, varintLength } from './format.js';
 import type { DirectLayout } from './layout.js';
 import { LeafPage, PageFile } from './pages.js';
+import type { Placement } from './pages.js';
 import type { RunWriter } from './runs.js';
 
 /**
@@ -79,11 +80,11 @@ export class DirectRowWriter implements RowSink {
     private readonly layout: DirectLayout,
     tablePath: string,
     private readonly runs: RunWriter,
-    /** Write the leaves straight into `tablePath` (the database) from this page on, not into a new scratch file. */
-    firstPage?: number,
+    /** Write the leaves straight into `tablePath` (the database) where this says, not into a new scratch file. */
+    place?: Placement,
   ) {
     this.width = layout.columns.length;
-    this.out = new PageFile(tablePath, layout.pageSize, firstPage);
+    this.out = new PageFile(tablePath, layout.pageSize, place);
     this.leaf = new LeafPage(LEAF_TABLE, layout.pageSize, this.out);
     this.maxPayload = maxTablePayload(layout.pageSize);
     this.body = Buffer.alloc(this.maxPayload + 4096);
