@@ -8,7 +8,8 @@ import { mulberry32 } from '../src/detect/random.js';
  * Benchmark: `anomaly init-db` against the sqlite3 CLI's `.import` on the same generated
  * transactions.csv, in pairs: rows/s of both (median, min–max), the ratio, init-db's peak RSS and
  * CPU seconds (and the CLI's), and where init-db's thread time went (parse / insert / index / merge,
- * from its debug log). Figures only, nothing asserted.
+ * from its debug log; for a file written as B-tree pages directly, insert is writing the table's
+ * pages and merge the assembly), and which way the file was loaded. Figures only, nothing asserted.
  *   node dist/scripts/bench-init-db.js [sizes=2000000,5000000] [dir=data/bench/init] [pairs=3] [shuffled-pairs=1]
  */
 
@@ -95,6 +96,8 @@ export interface Phases {
   insert: number;
   index: number;
   merge: number;
+  /** true: written as B-tree pages directly (direct-load.ts); else why not (two SQLite connections). */
+  direct?: true | string;
 }
 
 interface PartTimesLog {
@@ -110,12 +113,12 @@ function phasesFromLog(logDir: string): Phases | undefined {
   for (const name of existsSync(logDir) ? readdirSync(logDir) : []) {
     for (const line of readFileSync(join(logDir, name), 'utf8').split('\n')) {
       if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as { msg?: string; table?: string; indexMs?: number; phases?: { parts: PartTimesLog[]; mergeMs: number } };
+      const entry = JSON.parse(line) as { msg?: string; table?: string; indexMs?: number; phases?: { parts: PartTimesLog[]; mergeMs: number }; direct?: true | string };
       if (entry.msg === 'init-db finished') finalIndexMs = entry.indexMs ?? 0;
       if (entry.msg === 'file loaded' && entry.table === 'transactions' && entry.phases) {
         const parts = entry.phases.parts;
         const sum = (k: keyof PartTimesLog) => parts.reduce((s, p) => s + p[k], 0);
-        phases = { parse: sum('parseMs'), insert: sum('insertMs'), index: sum('indexMs'), merge: entry.phases.mergeMs };
+        phases = { parse: sum('parseMs'), insert: sum('insertMs'), index: sum('indexMs'), merge: entry.phases.mergeMs, direct: entry.direct };
       }
     }
   }
@@ -212,6 +215,8 @@ export function describeFigures(f: InitDbFigures): string[] {
   ];
   const phased = f.pairs.map((p) => p.phases).filter((p): p is Phases => p !== undefined);
   if (phased.length > 0) {
+    const ways = [...new Set(phased.map((p) => (p.direct === true ? 'written as B-tree pages directly' : `two SQLite connections (${p.direct ?? 'direct writer not tried'})`)))];
+    lines.push(`  loaded          ${ways.join('; ')}`);
     const total = (p: Phases) => p.parse + p.insert + p.index + p.merge;
     const share = (k: keyof Phases) => `${k} ${range(phased.map((p) => (100 * p[k]) / total(p)), (n) => n.toFixed(0))} %`;
     const threadSeconds = median(phased.map((p) => total(p) / 1000));
