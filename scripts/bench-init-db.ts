@@ -218,7 +218,7 @@ export function describeFigures(f: InitDbFigures): string[] {
     const ways = [...new Set(phased.map((p) => (p.direct === true ? 'written as B-tree pages directly' : `two SQLite connections (${p.direct ?? 'direct writer not tried'})`)))];
     lines.push(`  loaded          ${ways.join('; ')}`);
     const total = (p: Phases) => p.parse + p.insert + p.index + p.merge;
-    const share = (k: keyof Phases) => `${k} ${range(phased.map((p) => (100 * p[k]) / total(p)), (n) => n.toFixed(0))} %`;
+    const share = (k: 'parse' | 'insert' | 'index' | 'merge') => `${k} ${range(phased.map((p) => (100 * p[k]) / total(p)), (n) => n.toFixed(0))} %`;
     const threadSeconds = median(phased.map((p) => total(p) / 1000));
     lines.push(`  time shares     ${(['parse', 'insert', 'index', 'merge'] as const).map(share).join(', ')} (of ${threadSeconds.toFixed(2)} thread-seconds, median)`);
   } else lines.push('  time shares     n/a (loaded in one thread)');

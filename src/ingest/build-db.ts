@@ -16,7 +16,7 @@ import { loadParallel, mergePart, partPath, partWorkerAvailable, planSplit } fro
 import type { LoadPhases } from './parallel-load.js';
 import { directLayout } from './btree/layout.js';
 import type { DirectLayout } from './btree/layout.js';
-import { directScratch, directWorkerAvailable, loadDirect } from './direct-load.js';
+import { directWorkerAvailable, loadDirect, removeScratch } from './direct-load.js';
 import type { TableSpec } from './tables.js';
 
 /**
@@ -190,7 +190,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
     rmSync(tmp + '-journal', { force: true });
     rmSync(partPath(tmp), { force: true });
     rmSync(partPath(tmp) + '-journal', { force: true });
-    for (const f of directScratch(tmp, 8)) rmSync(f, { force: true });
+    removeScratch(tmp);
   };
   // Interrupted (Ctrl-C, `kill`, systemd stop): remove the temp file and the lock, then exit. The
   // handler runs between chunks of the load, so it is prompt except during an index build.

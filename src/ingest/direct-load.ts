@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -62,11 +63,25 @@ export type DirectLoadResult =
   | { ok: true; rows: number; sha256: string; parts: PartTimes[]; assembleMs: number; pageCount: number }
   | { ok: false; reason: string };
 
-/** Scratch files of a direct load of `tmp` (named so that removeStaleTemps finds a dead run's). */
-export function directScratch(tmp: string, indexes: number): string[] {
-  const files = [`${tmp}.direct-t0`, `${tmp}.direct-t1`];
-  for (let i = 0; i < indexes; i++) files.push(`${tmp}.direct-r0-${i}`, `${tmp}.direct-r1-${i}`, `${tmp}.direct-i${i}`);
-  return files;
+/**
+ * Scratch files of a direct load of `tmp`, per index: each half's runs and the merged leaves (named
+ * `<tmp>.direct-*`, so that removeStaleTemps finds a dead run's and removeScratch a live one's).
+ */
+function scratchFiles(tmp: string): { runs: (half: number, index: number) => string; leaves: (index: number) => string } {
+  return { runs: (half, index) => `${tmp}.direct-r${half}-${index}`, leaves: (index) => `${tmp}.direct-i${index}` };
+}
+
+/** Removes every scratch file of a direct load of `tmp`. */
+export function removeScratch(tmp: string): void {
+  const prefix = `${basename(tmp)}.direct-`;
+  const dir = dirname(tmp) || '.';
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // the folder is gone: so are the files
+  }
+  for (const name of names) if (name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
 }
 
 /** Why a half did not finish: it gave up (the rows are not for the direct writer) or failed. */
@@ -176,9 +191,9 @@ async function together<A, B>(mine: (stopped: () => boolean) => Promise<A>, thei
 export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadResult> {
   const { target, dates, plan, layout, tmp } = opts;
   const pageSize = layout.pageSize;
-  const scratch = directScratch(tmp, layout.indexes.length);
-  const runPaths = (w: number) => layout.indexes.map((_, i) => scratch[2 + 3 * i + w]!);
-  const indexPath = (i: number) => scratch[2 + 3 * i + 2]!;
+  const scratch = scratchFiles(tmp);
+  const runPaths = (half: number) => layout.indexes.map((_, i) => scratch.runs(half, i));
+  const indexPath = scratch.leaves;
   const header = checkHeader(tmp, pageSize);
   if (typeof header === 'string') return { ok: false, reason: header };
   // New pages go after the database's last. Both halves write their table leaves straight into the
@@ -273,7 +288,7 @@ export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadRes
   } finally {
     await second.stop();
     await hashing.catch(() => {}); // not left running (its error, if any, was thrown above)
-    for (const f of scratch) rmSync(f, { force: true });
+    removeScratch(tmp);
     // Given up (or failed): the pages written after the database's end go, for SQLite to carry on.
     if (!done) truncateSync(tmp, header.pageCount * pageSize);
   }

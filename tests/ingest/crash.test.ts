@@ -10,7 +10,8 @@ import { built, FIXTURES, REPO, query, runInitDb, sha256, tempDir, waitFor } fro
  * the next init-db must succeed (taking over the dead run's lock, removing its temp file and saying so).
  * Runs the built CLI (`npm run build`; the pretest script builds). 600,000 rows (27 MB) load in one
  * thread. 1,500,000 rows (67 MB) load in two: in id order, as B-tree pages written directly
- * (direct-load.ts), killed once the temp database and the second thread's scratch file grow; shuffled,
+ * (direct-load.ts), killed once the temp database grows and the second thread has its scratch
+ * files; shuffled,
  * through two SQLite connections (parallel-load.ts), killed once the temp database and the second
  * thread's part file grow.
  */
@@ -18,7 +19,7 @@ import { built, FIXTURES, REPO, query, runInitDb, sha256, tempDir, waitFor } fro
 describe('init-db killed mid-load', () => {
   it.runIf(built).each([
     ['one thread', 600_000, false, undefined],
-    ['two threads writing B-tree pages', 1_500_000, false, '.direct-t1'],
+    ['two threads writing B-tree pages', 1_500_000, false, '.direct-r1-0'],
     ['two threads inserting through SQLite', 1_500_000, true, '.part1'],
   ] as const)('%s: leaves the previous database usable and the next run succeeds', async (_what, rows, shuffled, second) => {
     const dir = tempDir();
@@ -40,9 +41,9 @@ describe('init-db killed mid-load', () => {
     });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     const tmp = `${db}.tmp-${child.pid}`;
-    // Kill once rows are flowing into the temp database (and into the second thread's file).
-    const flowing = (path: string) => existsSync(path) && statSync(path).size > 4 << 20;
-    await waitFor(() => flowing(tmp) && (second === undefined || flowing(tmp + second)), 60_000);
+    // Kill once rows are flowing into the temp database (and the second thread writes its file).
+    const flowing = (path: string, bytes = 4 << 20) => existsSync(path) && statSync(path).size > bytes;
+    await waitFor(() => flowing(tmp) && (second === undefined || flowing(tmp + second, second === '.part1' ? 4 << 20 : 0)), 60_000);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
@@ -58,7 +59,9 @@ describe('init-db killed mid-load', () => {
 
     const next = await runInitDb(['--data-dir', join(FIXTURES, 'good/all'), '--db', db, '--date', '2023-01-11']);
     // The dead run's temp file (and part file) is removed, and the output says so.
-    const warnings = left.map((f) => `warning: removed ${f.path} (${(f.size / 1_048_576).toFixed(1)} MB), left by an earlier init-db that did not finish`);
+    // Sizes as init-db words them: MB from 1 MiB, else bytes (a scratch file of sorted runs is small).
+    const size = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${n} bytes`);
+    const warnings = left.map((f) => `warning: removed ${f.path} (${size(f.size)}), left by an earlier init-db that did not finish`);
     expect(next.stderr.trimEnd().split('\n').sort()).toEqual(warnings.sort());
     expect(next.code).toBe(0);
     expect(query(db, "SELECT value FROM meta WHERE key = 'day'")[0]!.value).toBe('2023-01-11');

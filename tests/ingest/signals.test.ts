@@ -37,9 +37,9 @@ describe.runIf(built)('init-db interrupted by a signal', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     const tmp = `${db}.tmp-${child.pid}`;
-    // Rows are flowing into the temp database and into the second thread's scratch file (a 67 MB
+    // Rows are flowing into the temp database and the second thread has its scratch files (a 67 MB
     // file in id order is written as B-tree pages by two threads: direct-load.ts).
-    await waitFor(() => existsSync(tmp) && statSync(tmp).size > 1 << 20 && existsSync(`${tmp}.direct-t1`), 60_000);
+    await waitFor(() => existsSync(tmp) && statSync(tmp).size > 1 << 20 && existsSync(`${tmp}.direct-r1-0`), 60_000);
     child.kill(signal);
 
     expect(await exited).toBe(code);

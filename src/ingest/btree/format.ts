@@ -9,13 +9,8 @@ export const INTERIOR_TABLE = 0x05;
 export const LEAF_INDEX = 0x0a;
 export const INTERIOR_INDEX = 0x02;
 
-/** Bytes of a page header: 8 for a leaf, 12 for an interior page (its right-most child pointer). */
-export const headerSize = (type: number): number => (type === LEAF_TABLE || type === LEAF_INDEX ? 8 : 12);
-
 /** The largest payload kept on a table leaf page without overflow (U - 35). */
 export const maxTablePayload = (pageSize: number): number => pageSize - 35;
-/** The largest payload kept on an index page without overflow ((U - 12) * 64 / 255 - 23). */
-export const maxIndexPayload = (pageSize: number): number => Math.floor(((pageSize - 12) * 64) / 255) - 23;
 
 /** Length of `v` (a whole number ≥ 0, at most 2^53) as a SQLite varint. */
 export function varintLength(v: number): number {
