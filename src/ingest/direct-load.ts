@@ -196,6 +196,8 @@ export async function loadDirect(opts: DirectLoadOptions): Promise<DirectLoadRes
   const indexPath = scratch.leaves;
   const header = checkHeader(tmp, pageSize);
   if (typeof header === 'string') return { ok: false, reason: header };
+  const unordered = unorderedIds(target, plan, layout, opts.bytes);
+  if (unordered) return { ok: false, reason: unordered };
   // New pages go after the database's last. Both halves write their table leaves straight into the
   // database, alternating pages (the interior pages list leaves by number, in any place), so
   // neither needs to know in advance how many the other writes.
@@ -306,6 +308,43 @@ async function flushEarly(path: string): Promise<void> {
   } catch {
     // only an early start
   }
+}
+
+/**
+ * A look at the first 64 KiB of each half before any thread starts: ids that already go down there
+ * (a shuffled file) mean the direct writer would give up, so it is not started at all. Only plain
+ * unquoted lines are looked at; anything else is left to the writer, which checks every row.
+ */
+function unorderedIds(target: LoadTarget, plan: SplitPlan, layout: DirectLayout, bytes: number): string | undefined {
+  const csvName = insertName(target, layout.rowidFrom)?.toLowerCase();
+  const at = plan.header.findIndex((h) => h.trim().toLowerCase() === csvName);
+  if (at === -1) return undefined;
+  const fd = openSync(target.path, 'r');
+  try {
+    for (const start of [0, plan.split]) {
+      const buf = Buffer.alloc(Math.min(64 << 10, bytes - start));
+      const text = buf.subarray(0, readSync(fd, buf, 0, buf.length, start)).toString('latin1');
+      const lines = text.split('\n').slice(start === 0 ? 1 : 0, -1);
+      let last = -1;
+      for (const line of lines) {
+        if (line.includes('"')) return undefined;
+        const field = line.split(',')[at];
+        if (field === undefined || !/^\d{1,15}$/.test(field.trim())) continue;
+        const id = Number(field.trim());
+        if (id <= last) return `ids not in ascending order (${id} after ${last})`;
+        last = id;
+      }
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The CSV column name of a converted row's value `from` (insert order: `source` first for per-source tables). */
+function insertName(target: LoadTarget, from: number): string | undefined {
+  const offset = target.spec.perSource ? 1 : 0;
+  return target.spec.columns[from - offset]?.name;
 }
 
 /** This thread's NotDirect as the worker's would arrive: a Fallback. */

@@ -167,13 +167,16 @@ describe('the direct B-tree writer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // 8,000 rows (about 360 KB): the rows changed lie beyond the first 64 KiB of each half, which are
+  // looked at before any thread starts (the first case), so the writer itself finds the others.
   it.each([
-    ['an id lower than the one before', (rows: Row[]) => ([rows[500], rows[501]] = [rows[501]!, rows[500]!]), 'ids not in ascending order'],
-    ['a repeated id', (rows: Row[]) => (rows[700]!.id = rows[699]!.id), 'ids not in ascending order'],
+    ['an id lower than the one before, at the start', (rows: Row[]) => ([rows[50], rows[51]] = [rows[51]!, rows[50]!]), 'ids not in ascending order'],
+    ['an id lower than the one before', (rows: Row[]) => ([rows[3000], rows[3001]] = [rows[3001]!, rows[3000]!]), 'ids not in ascending order'],
+    ['a repeated id', (rows: Row[]) => (rows[3500]!.id = rows[3499]!.id), 'ids not in ascending order'],
     ['an id lower than the one before, near the end', (rows: Row[]) => (rows[rows.length - 1]!.id = 1), 'ids not in ascending order'],
   ])('gives up on %s, leaving the database as it was', async (_what, change, reason) => {
     const dir = tempDir('direct-');
-    const rows = makeRows(2_000, 7, { orderedTimes: true });
+    const rows = makeRows(8_000, 7, { orderedTimes: true });
     change(rows);
     const csv = join(dir, 'transactions.csv');
     writeFileSync(csv, csvOf(rows));
@@ -193,7 +196,8 @@ describe('the direct B-tree writer', () => {
 describe('the direct writer, halves out of order', () => {
   it('gives up when the second half starts below the end of the first (each in order)', async () => {
     const dir = tempDir('direct-');
-    const rows = makeRows(2_000, 8, { orderedTimes: true });
+    // Enough rows that the look at each half's first 64 KiB before starting sees nothing wrong.
+    const rows = makeRows(8_000, 8, { orderedTimes: true });
     // Same-width ids, so the cut (the first line end after the middle byte) stays where it is.
     rows.forEach((r, i) => (r.id = 2_000_000 + i));
     const text = csvOf(rows);
