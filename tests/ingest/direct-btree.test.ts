@@ -110,6 +110,22 @@ function read(path: string, sql: string): unknown[] {
   }
 }
 
+/** A direct load of `rows` into a fresh database (1 KiB pages, runs of 100) that is expected to give up. */
+async function loadRefused(rows: Row[]) {
+  const dir = tempDir('direct-');
+  try {
+    const csv = join(dir, 'transactions.csv');
+    writeFileSync(csv, csvOf(rows));
+    const path = join(dir, 'direct.db');
+    const layout = emptyDb(path, 1024);
+    const before = readFileSync(path);
+    const result = await loadDirectly(path, csv, layout, 100);
+    return { result, unchanged: readFileSync(path).equals(before), sound: JSON.stringify(read(path, 'PRAGMA integrity_check')) === '[["ok"]]' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const SAME = [
   'SELECT * FROM transactions ORDER BY id',
   // Each index read on its own (covering scans), in its order.
@@ -175,27 +191,19 @@ describe('the direct B-tree writer', () => {
     ['a repeated id', (rows: Row[]) => (rows[3500]!.id = rows[3499]!.id), 'ids not in ascending order'],
     ['an id lower than the one before, near the end', (rows: Row[]) => (rows[rows.length - 1]!.id = 1), 'ids not in ascending order'],
   ])('gives up on %s, leaving the database as it was', async (_what, change, reason) => {
-    const dir = tempDir('direct-');
     const rows = makeRows(8_000, 7, { orderedTimes: true });
     change(rows);
-    const csv = join(dir, 'transactions.csv');
-    writeFileSync(csv, csvOf(rows));
-    const path = join(dir, 'direct.db');
-    const layout = emptyDb(path, 1024);
-    const before = readFileSync(path);
-    const result = await loadDirectly(path, csv, layout, 100);
-    expect(result.ok).toBe(false);
-    expect((result as { reason: string }).reason).toContain(reason);
+    const refused = await loadRefused(rows);
+    expect(refused.result.ok).toBe(false);
+    expect((refused.result as { reason: string }).reason).toContain(reason);
     // Pages written past the end are cut off again: SQLite carries on with the same file.
-    expect(readFileSync(path).equals(before)).toBe(true);
-    expect(read(path, 'PRAGMA integrity_check')).toEqual([['ok']]);
-    rmSync(dir, { recursive: true, force: true });
+    expect(refused.unchanged).toBe(true);
+    expect(refused.sound).toBe(true);
   });
 });
 
 describe('the direct writer, halves out of order', () => {
   it('gives up when the second half starts below the end of the first (each in order)', async () => {
-    const dir = tempDir('direct-');
     // Enough rows that the look at each half's first 64 KiB before starting sees nothing wrong.
     const rows = makeRows(8_000, 8, { orderedTimes: true });
     // Same-width ids, so the cut (the first line end after the middle byte) stays where it is.
@@ -204,15 +212,9 @@ describe('the direct writer, halves out of order', () => {
     const split = text.indexOf('\n', text.length >> 1) + 1;
     const firstHalf = text.slice(0, split).split('\n').length - 2; // data rows before the cut
     rows.forEach((r, i) => (r.id = i < firstHalf ? 2_000_000 + i : 1_000_000 + i));
-    const csv = join(dir, 'transactions.csv');
-    writeFileSync(csv, csvOf(rows));
-    const path = join(dir, 'direct.db');
-    const layout = emptyDb(path, 1024);
-    const before = readFileSync(path);
-    const result = await loadDirectly(path, csv, layout, 100);
-    expect(result).toEqual({ ok: false, reason: `ids not in ascending order across the two halves (${1_000_000 + firstHalf} after ${2_000_000 + firstHalf - 1})` });
-    expect(readFileSync(path).equals(before)).toBe(true);
-    rmSync(dir, { recursive: true, force: true });
+    const refused = await loadRefused(rows);
+    expect(refused.result).toEqual({ ok: false, reason: `ids not in ascending order across the two halves (${1_000_000 + firstHalf} after ${2_000_000 + firstHalf - 1})` });
+    expect(refused.unchanged).toBe(true);
   });
 });
 

@@ -19,16 +19,72 @@ function spread(n: number, groups: number): number[] {
   return starts;
 }
 
-function startPage(pageSize: number, type: number, cells: number, rightChild: number): { page: Buffer; content: number } {
-  const page = Buffer.alloc(pageSize);
-  page[0] = type;
-  putU16(page, 3, cells);
-  putU32(page, 8, rightChild);
-  return { page, content: pageSize };
+/** How one kind of interior page holds a (child page, key) cell. */
+interface CellKind<K> {
+  type: number;
+  /** Bytes of the cell holding `key` (its 2-byte pointer not counted). */
+  size(key: K): number;
+  write(page: Buffer, at: number, child: number, key: K): void;
 }
 
-function finishPage(page: Buffer, content: number): void {
-  putU16(page, 5, content === 65536 ? 0 : content);
+/** Table interior cell: child page number, then the largest rowid under it. */
+const TABLE_CELL: CellKind<number> = {
+  type: INTERIOR_TABLE,
+  size: (rowid) => 4 + varintLength(rowid),
+  write(page, at, child, rowid) {
+    putU32(page, at, child);
+    putVarint(page, at + 4, rowid);
+  },
+};
+
+/** Index interior cell: child page number, then an entry of its own (payload length, payload). */
+const INDEX_CELL: CellKind<Buffer> = {
+  type: INTERIOR_INDEX,
+  size: (entry) => 4 + varintLength(entry.length) + entry.length,
+  write(page, at, child, entry) {
+    putU32(page, at, child);
+    entry.copy(page, putVarint(page, at + 4, entry.length));
+  },
+};
+
+/**
+ * The levels above `children`, where `keys[i]` goes with child i (the cell of child i holds it);
+ * each page's last child is its right-most pointer, and that child's key (when there is one) goes
+ * up with the page.
+ */
+function levels<K>(cell: CellKind<K>, children: number[], keys: K[], root: number, nextPage: number, pageSize: number): InteriorPage[] {
+  const out: InteriorPage[] = [];
+  while (children.length > 1) {
+    const widest = keys.reduce((m, k) => Math.max(m, cell.size(k)), 0);
+    const perPage = Math.floor((pageSize - 12) / (2 + widest)) + 1;
+    if (perPage < 4) throw new Error('keys too wide for the direct writer');
+    const groups = Math.ceil(children.length / perPage);
+    const starts = spread(children.length, groups);
+    const up: number[] = [];
+    const upKeys: K[] = [];
+    for (let g = 0; g < groups; g++) {
+      const a = starts[g]!;
+      const b = starts[g + 1]! - 1; // the last child: the right-most pointer
+      const pageNo = groups === 1 ? root : nextPage++;
+      const page = Buffer.alloc(pageSize);
+      page[0] = cell.type;
+      putU16(page, 3, b - a);
+      putU32(page, 8, children[b]!);
+      let content = pageSize;
+      for (let i = a; i < b; i++) {
+        content -= cell.size(keys[i]!);
+        cell.write(page, content, children[i]!, keys[i]!);
+        putU16(page, 12 + 2 * (i - a), content);
+      }
+      putU16(page, 5, content === 65536 ? 0 : content);
+      out.push({ pageNo, page });
+      up.push(pageNo);
+      if (b < keys.length) upKeys.push(keys[b]!);
+    }
+    children = up;
+    keys = upKeys;
+  }
+  return out;
 }
 
 /**
@@ -37,38 +93,7 @@ function finishPage(page: Buffer, content: number): void {
  * leaf is the root (the caller places it there).
  */
 export function tableInterior(leaves: number[], maxRowids: ArrayLike<number>, root: number, nextPage: number, pageSize: number): InteriorPage[] {
-  const out: InteriorPage[] = [];
-  let children = leaves;
-  let keys: number[] = Array.from(maxRowids);
-  // A cell: 2-byte pointer, 4-byte child page number, rowid varint (at most 8 bytes here).
-  const perPage = Math.floor((pageSize - 12) / (2 + 4 + 8)) + 1;
-  while (children.length > 1) {
-    const groups = Math.ceil(children.length / perPage);
-    const starts = spread(children.length, groups);
-    const up: number[] = [];
-    const upKeys: number[] = [];
-    for (let g = 0; g < groups; g++) {
-      const a = starts[g]!;
-      const b = starts[g + 1]! - 1; // the last child: the right-most pointer
-      const pageNo = groups === 1 ? root : nextPage++;
-      const { page } = startPage(pageSize, INTERIOR_TABLE, b - a, children[b]!);
-      let content = pageSize;
-      for (let i = a; i < b; i++) {
-        const len = 4 + varintLength(keys[i]!);
-        content -= len;
-        putU32(page, content, children[i]!);
-        putVarint(page, content + 4, keys[i]!);
-        putU16(page, 12 + 2 * (i - a), content);
-      }
-      finishPage(page, content);
-      out.push({ pageNo, page });
-      up.push(pageNo);
-      upKeys.push(keys[b]!);
-    }
-    children = up;
-    keys = upKeys;
-  }
-  return out;
+  return levels(TABLE_CELL, leaves, Array.from(maxRowids), root, nextPage, pageSize);
 }
 
 /**
@@ -78,39 +103,5 @@ export function tableInterior(leaves: number[], maxRowids: ArrayLike<number>, ro
  */
 export function indexInterior(leaves: number[], separators: Buffer[], root: number, nextPage: number, pageSize: number): InteriorPage[] {
   if (separators.length !== leaves.length - 1) throw new Error(`index tree: ${leaves.length} leaves but ${separators.length} separators`);
-  const out: InteriorPage[] = [];
-  let children = leaves;
-  let seps = separators;
-  while (children.length > 1) {
-    const widest = seps.reduce((m, s) => Math.max(m, s.length), 0);
-    // A cell: 2-byte pointer, 4-byte child, payload length varint, payload.
-    const perPage = Math.floor((pageSize - 12) / (2 + 4 + varintLength(widest) + widest)) + 1;
-    if (perPage < 4) throw new Error('index entries too wide for the direct writer');
-    const groups = Math.ceil(children.length / perPage);
-    const starts = spread(children.length, groups);
-    const up: number[] = [];
-    const upSeps: Buffer[] = [];
-    for (let g = 0; g < groups; g++) {
-      const a = starts[g]!;
-      const b = starts[g + 1]! - 1;
-      const pageNo = groups === 1 ? root : nextPage++;
-      const { page } = startPage(pageSize, INTERIOR_INDEX, b - a, children[b]!);
-      let content = pageSize;
-      for (let i = a; i < b; i++) {
-        const sep = seps[i]!;
-        const len = 4 + varintLength(sep.length) + sep.length;
-        content -= len;
-        putU32(page, content, children[i]!);
-        sep.copy(page, putVarint(page, content + 4, sep.length));
-        putU16(page, 12 + 2 * (i - a), content);
-      }
-      finishPage(page, content);
-      out.push({ pageNo, page });
-      up.push(pageNo);
-      if (g < groups - 1) upSeps.push(seps[b]!);
-    }
-    children = up;
-    seps = upSeps;
-  }
-  return out;
+  return levels(INDEX_CELL, leaves, separators, root, nextPage, pageSize);
 }
