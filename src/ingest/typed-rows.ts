@@ -64,6 +64,10 @@ export class TypedRowBuilder implements ByteRecordSink {
   private readonly mins: number[];
   private readonly enums: Buffer[][];
   private readonly converters: Convert[];
+  /** Per column: the bytes of the last value converted (up to 64) and what they gave. */
+  private readonly lastBytes: Uint8Array[];
+  private readonly lastLength: Int32Array;
+  private readonly lastValue: unknown[];
   /** False for tables whose key holds a time (DST repeats are placed by RowConverter). */
   private readonly fast: boolean;
   private readonly width: number;
@@ -86,6 +90,9 @@ export class TypedRowBuilder implements ByteRecordSink {
     this.width = this.conv.width;
     this.batch = new Array(BATCH_ROWS * this.width);
     this.lines = new Int32Array(BATCH_ROWS);
+    this.lastBytes = spec.columns.map(() => new Uint8Array(64));
+    this.lastLength = new Int32Array(spec.columns.length).fill(-1);
+    this.lastValue = spec.columns.map(() => undefined);
     this.plan = Uint8Array.from(spec.columns.map((c) => (c.kind.values ? ENUM : c.kind.wholeNumber ? WHOLE : GENERIC)));
     this.mins = spec.columns.map((c) => c.kind.wholeNumber?.min ?? 0);
     this.enums = spec.columns.map((c) => (c.kind.values ?? []).map((v) => Buffer.from(v, 'utf8')));
@@ -148,8 +155,23 @@ export class TypedRowBuilder implements ByteRecordSink {
         if (found === -1) return false;
         out[k++] = found;
       } else {
-        const v = this.converters[c]!((buf as unknown as Latin1).latin1Slice(s, e));
-        if (v === undefined) return false;
+        // The same bytes as this column's last value (a time repeats over the rows of its second or
+        // minute) give the same value: converters are functions of the text alone.
+        const last = this.lastBytes[c]!;
+        const n = e - s;
+        let same = this.lastLength[c] === n;
+        for (let j = n - 1; same && j >= 0; j--) same = last[j] === buf[s + j];
+        let v: unknown;
+        if (same) v = this.lastValue[c];
+        else {
+          v = this.converters[c]!((buf as unknown as Latin1).latin1Slice(s, e));
+          if (v === undefined) return false;
+          if (n <= last.length) {
+            for (let j = 0; j < n; j++) last[j] = buf[s + j]!;
+            this.lastLength[c] = n;
+            this.lastValue[c] = v;
+          }
+        }
         out[k++] = v;
       }
     }
