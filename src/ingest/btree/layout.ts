@@ -98,6 +98,9 @@ export function directLayout(db: Database.Database, spec: TableSpec): DirectLayo
     else if (col.kind === 'datetime') indexes.push({ name: ix.name, root, from: col.from, key: 'datetime' });
     else return `index ${ix.name} is not on a whole number or date-time column`;
   }
+  // Date-time indexes first: index 0's pages are written straight into place and the others copied
+  // in, so the widest entries (19-byte texts) are the ones not copied.
+  indexes.sort((a, b) => Number(a.key !== 'datetime') - Number(b.key !== 'datetime'));
   const root = (db.prepare("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) as { rootpage: number }).rootpage;
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   return { table, pageSize, root, rowWidth: order.length, rowidFrom, columns, indexes };
