@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, truncateSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import type { DbHeader } from './btree/format.js';
 import { indexInterior, tableInterior } from './btree/interior.js';
 import type { InteriorPage } from './btree/interior.js';
 import type { DirectLayout } from './btree/layout.js';
-import { copyPages, placedPage } from './btree/pages.js';
+import { copyPages, placedPage, writeAt } from './btree/pages.js';
 import type { LeafSummary } from './btree/row-writer.js';
 import type { DateParser } from './dates.js';
 import { NotDirect, Stopped, writeIndexPart, writePart } from './direct-part.js';
@@ -20,6 +20,7 @@ import type { SplitPlan } from './parallel-load.js';
 import type { PartTimes } from './part-worker.js';
 import { errorFromMessage } from './part-worker-errors.js';
 import type { LoadTarget } from './produce-rows.js';
+import { insertColumns, mapHeader } from './row-converter.js';
 
 /**
  * Loads one big file into an empty table by writing SQLite's B-tree pages directly, on two cores,
@@ -30,14 +31,16 @@ import type { LoadTarget } from './produce-rows.js';
  *   and sorted runs of each index's entries to scratch files.
  * - Phase 2, one index per thread: the runs of an index, from both halves, are merged into its
  *   leaf pages.
- * - Assembly, this thread: the leaves are copied into the build's temp database after its last
- *   page, the interior pages are built above them (the tops at the roots SQLite gave the table and
- *   its indexes) and the header's page count is set.
+ * - Assembly, this thread: the interior pages are built above the leaves (the tops at the roots
+ *   SQLite gave the table and its indexes), the indexes not written in place are copied in, and
+ *   the header's page count is set last.
  *
- * It applies when the rows come in ascending id order (a time-ordered export), and gives up as soon
- * as a row shows otherwise (`fallback`): the caller then loads the file through SQLite, which also
- * names any repeated id. It never leaves a partly written table behind: the temp database is only
- * extended at the assembly, and any failure discards the whole temp database anyway.
+ * The table's leaves (both halves, on alternate pages) and index 0's are written straight into the
+ * build's temp database after its last page; until the header counts them, SQLite does not see
+ * them. It applies when the rows come in ascending id order (a time-ordered export), and gives up
+ * as soon as a row shows otherwise (`fallback`): the pages past the old end are cut off and the
+ * caller loads the file through SQLite, which also names any repeated id. Any failure discards the
+ * whole temp database anyway.
  */
 
 const workerFile = fileURLToPath(new URL('./direct-worker.js', import.meta.url));
@@ -316,8 +319,14 @@ async function flushEarly(path: string): Promise<void> {
  * unquoted lines are looked at; anything else is left to the writer, which checks every row.
  */
 function unorderedIds(target: LoadTarget, plan: SplitPlan, layout: DirectLayout, bytes: number): string | undefined {
-  const csvName = insertName(target, layout.rowidFrom)?.toLowerCase();
-  const at = plan.header.findIndex((h) => h.trim().toLowerCase() === csvName);
+  const { spec } = target;
+  const rowid = insertColumns(spec)[layout.rowidFrom];
+  let at: number;
+  try {
+    at = mapHeader(spec, plan.header, target.display, 1)[spec.columns.findIndex((c) => c.dbName === rowid)] ?? -1;
+  } catch {
+    return undefined; // a header the load itself will refuse, with its message
+  }
   if (at === -1) return undefined;
   const fd = openSync(target.path, 'r');
   try {
@@ -339,12 +348,6 @@ function unorderedIds(target: LoadTarget, plan: SplitPlan, layout: DirectLayout,
   } finally {
     closeSync(fd);
   }
-}
-
-/** The CSV column name of a converted row's value `from` (insert order: `source` first for per-source tables). */
-function insertName(target: LoadTarget, from: number): string | undefined {
-  const offset = target.spec.perSource ? 1 : 0;
-  return target.spec.columns[from - offset]?.name;
 }
 
 /** This thread's NotDirect as the worker's would arrive: a Fallback. */
@@ -441,7 +444,7 @@ function assemble(
     readSync(fd, head, 0, 100, 0);
     for (const p of freeList(unused, head, pageSize)) writePage(fd, p.pageNo, p.page, pageSize);
     writeHeaderPageCount(head, total);
-    writeSync(fd, head, 0, 100, 0);
+    writeAt(fd, head, 0, 100, 0);
   } finally {
     closeSync(fd);
   }
@@ -449,7 +452,7 @@ function assemble(
 }
 
 function writePage(fd: number, pageNo: number, page: Uint8Array, pageSize: number): void {
-  for (let w = 0; w < pageSize; ) w += writeSync(fd, page, w, pageSize - w, (pageNo - 1) * pageSize + w);
+  writeAt(fd, page, 0, pageSize, (pageNo - 1) * pageSize);
 }
 
 /**

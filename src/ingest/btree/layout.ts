@@ -58,8 +58,8 @@ export function directLayout(db: Database.Database, spec: TableSpec): DirectLayo
   const info = db.prepare(`PRAGMA table_info(${table})`).all() as ColumnInfo[];
   const pks = info.filter((c) => c.pk > 0);
   if (pks.length !== 1 || pks[0]!.type.toUpperCase() !== 'INTEGER') return 'no INTEGER PRIMARY KEY';
-  const without = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) as { sql: string } | undefined;
-  if (!without || /WITHOUT\s+ROWID/i.test(without.sql)) return 'a WITHOUT ROWID table';
+  const schema = db.prepare("SELECT sql, rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) as { sql: string; rootpage: number } | undefined;
+  if (!schema || /WITHOUT\s+ROWID/i.test(schema.sql)) return 'a WITHOUT ROWID table';
   if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?").get(table)) return 'the table has triggers';
   if (db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get()) return 'the table is not empty';
   const order = insertColumns(spec);
@@ -101,7 +101,7 @@ export function directLayout(db: Database.Database, spec: TableSpec): DirectLayo
   // Date-time indexes first: index 0's pages are written straight into place and the others copied
   // in, so the widest entries (19-byte texts) are the ones not copied.
   indexes.sort((a, b) => Number(a.key !== 'datetime') - Number(b.key !== 'datetime'));
-  const root = (db.prepare("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) as { rootpage: number }).rootpage;
+  const root = schema.rootpage;
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   return { table, pageSize, root, rowWidth: order.length, rowidFrom, columns, indexes };
 }

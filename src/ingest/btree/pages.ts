@@ -2,6 +2,11 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { LEAF_INDEX, LEAF_TABLE } from './format.js';
 import { putU16 } from './format.js';
 
+/** Writes `length` bytes of `buf` from `from` at file position `position`, however many writes it takes. */
+export function writeAt(fd: number, buf: Uint8Array, from: number, length: number, position: number): void {
+  for (let w = 0; w < length; ) w += writeSync(fd, buf, from + w, length - w, position + w);
+}
+
 /**
  * Where the pages a PageFile writes go in the database: page `first`, then every `stride`-th page
  * after it; or first the pages listed in `slots`, then `first` and on.
@@ -55,7 +60,7 @@ export class PageFile {
       let b = a + 1;
       while (b < count && this.pageNo(this.heldFrom + b) === at + (b - a)) b++;
       const bytes = (b - a) * size;
-      for (let w = 0; w < bytes; ) w += writeSync(this.fd, this.buf, a * size + w, bytes - w, (at - 1) * size + w);
+      writeAt(this.fd, this.buf, a * size, bytes, (at - 1) * size);
       a = b;
     }
     this.heldFrom += count;
@@ -155,8 +160,7 @@ export function copyPages(from: string, fd: number, firstPage: number, pages: nu
     while (done < total) {
       const n = readSync(src, buf, 0, Math.min(buf.length, total - done), done);
       if (n === 0) throw new Error(`${from}: ended after ${done} of ${total} bytes`);
-      let w = 0;
-      while (w < n) w += writeSync(fd, buf, w, n - w, (firstPage - 1) * pageSize + done + w);
+      writeAt(fd, buf, 0, n, (firstPage - 1) * pageSize + done);
       done += n;
     }
   } finally {
